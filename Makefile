@@ -1,0 +1,53 @@
+# Two commands do everything on a fresh machine:
+#   make lab    set up .venv (first time only) and open the course in JupyterLab
+#   make test   set up .venv (first time only) and run the whole test suite
+# Re-installing is skipped while pyproject.toml is unchanged (the stamp file below).
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.tinyvid-installed
+# pytest workers: one per core (pytest-xdist); each worker runs torch single-threaded (tests/conftest.py)
+WORKERS ?= auto
+PYTEST_ARGS ?=
+
+.PHONY: help install lab test app notebooks bench lint clean
+
+help:
+	@echo "make lab        open the course (JupyterLab on notebooks/)"
+	@echo "make test       run every test (unit, exercises, notebooks, app)"
+	@echo "make app        launch the Gradio demo on http://127.0.0.1:7860"
+	@echo "make notebooks  sync lessons_src/*.py -> notebooks/*.ipynb and execute them"
+	@echo "make bench      print the speed benchmarks"
+	@echo "make lint       ruff"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/00_welcome.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+app: $(STAMP)
+	@if [ -f app/__main__.py ]; then $(BIN)/python -m app; \
+	else echo "The Gradio demo (app/) is not built yet: it will serve text-to-video, image-to-video, extension, interpolation and a flicker lab on http://127.0.0.1:7860."; fi
+
+notebooks: $(STAMP)
+	$(BIN)/jupytext --sync lessons_src/*.py
+	$(BIN)/python scripts/execute_notebooks.py notebooks/*.ipynb
+
+bench: $(STAMP)
+	$(BIN)/python -m tinyvid bench data
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -113,7 +113,7 @@ def load_moving_mnist_npy(path: str | Path, max_videos: int | None = None) -> to
         raise ValueError(f"{path}: expected an array [T, N, H, W], got shape {arr.shape}")
     if max_videos is not None:
         arr = arr[:, :max_videos]
-    video = torch.from_numpy(np.ascontiguousarray(arr)).float() / 255.0  # [T, N, H, W]
+    video = torch.from_numpy(np.array(arr)).float() / 255.0  # [T, N, H, W]
     return video.permute(1, 0, 2, 3).unsqueeze(2)  # [N, T, 1, H, W]
 
 
@@ -260,13 +260,12 @@ def moving_mnist(
     canvas = torch.zeros(n * T, size, size, dtype=torch.uint8)  # [n*T, H, W]
     frame = torch.arange(n * T)[:, None, None]  # [n*T, 1, 1]
     offs = torch.arange(GLYPH)
-    glyphs = torch.from_numpy(bank.images)
     pos_t = torch.from_numpy(pos)
     for k in range(2):
         present = torch.from_numpy(np.repeat(count > k, T))  # [n*T]
         if not present.any():
             continue
-        g = glyphs[torch.from_numpy(glyph_idx[:, k])].repeat_interleave(T, 0)  # [n*T, 28, 28]
+        g = torch.from_numpy(bank.images[glyph_idx[:, k]]).repeat_interleave(T, 0)  # [n*T, 28, 28]
         rows = (pos_t[:, :, k, 1].reshape(-1, 1) + offs)[:, :, None]  # [n*T, 28, 1]
         cols = (pos_t[:, :, k, 0].reshape(-1, 1) + offs)[:, None, :]  # [n*T, 1, 28]
         f, r, c, g = frame[present], rows[present], cols[present], g[present]

@@ -57,11 +57,15 @@ def group_norm(channels: int) -> nn.GroupNorm:
     return nn.GroupNorm(num_groups(channels), channels)
 
 
-def sinusoidal_embedding(positions: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:
+def sinusoidal_embedding(
+    positions: torch.Tensor, dim: int, max_period: float = 10_000.0
+) -> torch.Tensor:
     """Sin/cos features of ``positions`` ``[N]`` -> ``[N, dim]`` (Vaswani et al. 2017, sec. 3.5)."""
     half = dim // 2
     freqs = torch.exp(
-        -math.log(max_period) * torch.arange(half, dtype=torch.float32, device=positions.device) / half
+        -math.log(max_period)
+        * torch.arange(half, dtype=torch.float32, device=positions.device)
+        / half
     )  # [dim/2]
     angles = positions.float()[:, None] * freqs[None]  # [N, dim/2]
     emb = torch.cat([torch.cos(angles), torch.sin(angles)], dim=-1)  # [N, 2*(dim/2)]
@@ -115,7 +119,9 @@ def batch_to_frames(x: torch.Tensor, num_frames: int) -> torch.Tensor:
     return rearrange(x, "(b t) c h w -> b t c h w", t=num_frames)
 
 
-def known_frames_input(x_t: torch.Tensor, known_mask: torch.Tensor | None, known: torch.Tensor | None):
+def known_frames_input(
+    x_t: torch.Tensor, known_mask: torch.Tensor | None, known: torch.Tensor | None
+):
     """Stack the known frames and their mask onto the noisy video as extra channels.
 
     ``x_t`` ``[B, T, c, h, w]``, ``known_mask`` ``[B, T]`` (1 = frame given), ``known``

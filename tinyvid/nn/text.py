@@ -66,7 +66,9 @@ class TextEncoder(nn.Module):
         self.config = config = config or TextEncoderConfig()
         self.token_embedding = nn.Embedding(config.vocab_size, config.dim)
         self.position_embedding = nn.Parameter(torch.randn(config.max_len, config.dim) * 0.02)
-        self.blocks = nn.ModuleList(TextBlock(config.dim, config.heads) for _ in range(config.depth))
+        self.blocks = nn.ModuleList(
+            TextBlock(config.dim, config.heads) for _ in range(config.depth)
+        )
         self.norm = nn.LayerNorm(config.dim)
         self.null = nn.Parameter(torch.zeros(config.dim))
 
@@ -82,7 +84,9 @@ class TextEncoder(nn.Module):
         if L > cfg.max_len:
             raise ValueError(f"prompt has {L} tokens, the encoder allows at most {cfg.max_len}")
         if tokens.dtype != torch.long:
-            raise ValueError(f"tokens must be int64 ids from tinyvid.text.tokenize, got {tokens.dtype}")
+            raise ValueError(
+                f"tokens must be int64 ids from tinyvid.text.tokenize, got {tokens.dtype}"
+            )
         if tokens.numel() and (tokens.min() < 0 or tokens.max() >= cfg.vocab_size):
             raise ValueError(
                 f"token ids must be in [0, {cfg.vocab_size}), got min {int(tokens.min())} "

@@ -90,7 +90,9 @@ class ResBlock(nn.Module):
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1)
         self.act = nn.SiLU()
         self.skip = (
-            nn.Identity() if in_channels == out_channels else nn.Conv2d(in_channels, out_channels, 1)
+            nn.Identity()
+            if in_channels == out_channels
+            else nn.Conv2d(in_channels, out_channels, 1)
         )
 
     def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
@@ -182,7 +184,9 @@ class ImageUNet(nn.Module):
         self.config = config = config or UNetConfig.tiny()
         c, ch, E = config.latent_channels, config.channels, config.emb_dim
         levels = len(ch)
-        stage = lambda a, b, n, attn: UNetStage(a, b, n, E, attn, config.heads, self.temporal_layers)
+        stage = lambda a, b, n, attn: UNetStage(
+            a, b, n, E, attn, config.heads, self.temporal_layers
+        )
 
         self.text = TextEncoder(config.text)
         self.time_embed = TimestepEmbedder(E)

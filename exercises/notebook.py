@@ -194,9 +194,19 @@ class Report:
         }
 
 
+def lesson_of_notebook(nb, path: str | os.PathLike) -> str | None:
+    """The lesson from the file name, else from the exercises its marked cells name."""
+    lesson = lesson_of(path)
+    if lesson is None:
+        list(iter_registered())
+        lessons = {REGISTRY[n].lesson for _, n in exercise_cells(nb) if n in REGISTRY}
+        lesson = lessons.pop() if len(lessons) == 1 else None
+    return lesson
+
+
 def report_from(nb, path: str | os.PathLike) -> Report:
     """Score a notebook from the check results in its outputs (last result per exercise wins)."""
-    lesson = lesson_of(path)
+    lesson = lesson_of_notebook(nb, path)
     last: dict[str, dict] = {}
     for rec in records(nb):
         if rec.get("graded", True):

@@ -57,7 +57,7 @@ class Result:
         width = max([len(k) for k, _ in self.lines] + [4])
         out += [f"  {k:<{width}}  {v}" for k, v in self.lines]
         for i, h in enumerate(self.hints, 1):
-            out.append(f"  hint {i}/{len(self.hints)}: {h}" if i == len(self.hints) else f"  (hint {i}: {h})")
+            out.append(f"  hint {i}: {h}" if i == len(self.hints) else f"  (hint {i}: {h})")
         if self.traceback:
             out.append("  your code raised:")
             out += ["    " + line for line in self.traceback.splitlines()]
@@ -78,7 +78,7 @@ class Result:
         if self.hints:
             older = "".join(f"<li>{e(h)}</li>" for h in self.hints[:-1])
             older = f"<details><summary>earlier hints</summary><ol>{older}</ol></details>" if older else ""
-            hints = (f"<div style='margin-top:4px'>💡 <b>hint {len(self.hints)}/{len(self.hints)}:</b> "
+            hints = (f"<div style='margin-top:4px'>💡 <b>hint {len(self.hints)}:</b> "
                      f"{e(self.hints[-1])}{older}</div>")
         tb = (f"<div style='margin-top:4px'>your code raised:<pre style='margin:2px 0'>{e(self.traceback)}</pre></div>"
               if self.traceback else "")

@@ -1,0 +1,36 @@
+"""Plausible wrong answers for lesson 00's exercises, with a phrase the check must say.
+
+``MUTANTS[name]`` lists ``(description, wrong_function, phrase)``: the check must fail the
+function and its report must contain ``phrase`` (case-insensitive), pointing at the mistake.
+"""
+
+import numpy as np
+import torch
+
+
+def _reverse_in_place(video):
+    video[:] = video.flip(1).clone()
+    return video
+
+
+def _reverse_loop_forgets_last(video):
+    frames = [video[:, t] for t in range(video.shape[1] - 1, 0, -1)]  # off by one: stops at 1
+    return torch.stack(frames, dim=1)
+
+
+MUTANTS = {
+    "count_values": [
+        ("frames x pixels only", lambda v: v.shape[1] * v.shape[3] * v.shape[4], "forgetting batch"),
+        ("len() is the batch size", lambda v: len(v), "len(video)"),
+        ("a float, not an int", lambda v: float(np.prod(v.shape)), "wrong type"),
+        ("a 0-d tensor", lambda v: torch.tensor(v.numel()), ".item()"),
+    ],
+    "reverse_time": [
+        ("wrong axis: batch", lambda v: v.flip(0), "batch (axis 0)"),
+        ("wrong axis: width", lambda v: v.flip(-1), "mirror image"),
+        ("in place", _reverse_in_place, "in place"),
+        ("off by one", _reverse_loop_forgets_last, "wrong shape"),
+        ("numpy round trip", lambda v: np.flip(v.numpy(), 1).copy(), "stay in torch"),
+        ("forgot return", lambda v: None, "forget to `return`"),
+    ],
+}

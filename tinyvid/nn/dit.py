@@ -154,9 +154,7 @@ class DiTBlock(nn.Module):
         self.attns = nn.ModuleList(SelfAttention(dim, heads) for _ in self.kinds)
         self.norm_mlp = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
         hidden = int(dim * mlp_ratio)
-        self.mlp = nn.Sequential(
-            nn.Linear(dim, hidden), nn.GELU(approximate="tanh"), nn.Linear(hidden, dim)
-        )
+        self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim))
         # shift, scale, gate for each attention and for the MLP
         self.adaLN_modulation = nn.Sequential(
             nn.SiLU(), nn.Linear(dim, 3 * (len(self.kinds) + 1) * dim)
@@ -180,10 +178,11 @@ class DiTBlock(nn.Module):
         for i, kind in enumerate(self.kinds):
             shift, scale, gate = mods[3 * i : 3 * i + 3]
             h = modulate(self.norms[i](x), shift, scale)  # [B, T', N, D]
-            x = x + gate[:, None, None] * self.attend(self.attns[i], h, kind)  # [B, T', N, D]
+            y = self.attend(self.attns[i], h, kind)  # [B, T', N, D]
+            x = torch.addcmul(x, gate[:, None, None], y)  # x + gate * y, one fused op
         shift, scale, gate = mods[-3:]
         h = modulate(self.norm_mlp(x), shift, scale)  # [B, T', N, D]
-        return x + gate[:, None, None] * self.mlp(h)  # [B, T', N, D]
+        return torch.addcmul(x, gate[:, None, None], self.mlp(h))  # [B, T', N, D]
 
 
 class FinalLayer(nn.Module):

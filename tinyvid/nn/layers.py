@@ -99,7 +99,7 @@ def modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch
     extra = x.ndim - 2
     shift = shift.reshape(shift.shape[0], *([1] * extra), shift.shape[-1])  # [B, 1.., D]
     scale = scale.reshape(scale.shape[0], *([1] * extra), scale.shape[-1])  # [B, 1.., D]
-    return x * (1 + scale) + shift
+    return torch.addcmul(shift, x, 1 + scale)  # x * (1 + scale) + shift, one fused op
 
 
 def zero_init(module: nn.Module) -> nn.Module:

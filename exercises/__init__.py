@@ -22,8 +22,19 @@ from exercises.compare import Close, exact
 from exercises.core import REGISTRY, Case, Exercise, exercise, run_check
 from exercises.result import Message, Result
 
-__all__ = ["Case", "Close", "Exercise", "Message", "Result", "check", "exact", "exercise",
-           "get", "load_all", "run_check"]
+__all__ = [
+    "Case",
+    "Close",
+    "Exercise",
+    "Message",
+    "Result",
+    "check",
+    "exact",
+    "exercise",
+    "get",
+    "load_all",
+    "run_check",
+]
 
 _LESSON_MODULE = re.compile(r"^lesson\d\d\w*$")
 _LOADED = False
@@ -93,7 +104,9 @@ class _Checks:
                 f"    check.solution({name!r}, confirm=True)\n"
                 f"(it lives in {where})."
             )
-        return Message(f"Reference solution for {name!r} ({where}):", inspect.getsource(ex.solution))
+        return Message(
+            f"Reference solution for {name!r} ({where}):", inspect.getsource(ex.solution)
+        )
 
     def __repr__(self) -> str:
         return f"<exercise checks: {', '.join(sorted(load_all()))}>"

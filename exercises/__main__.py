@@ -1,12 +1,12 @@
 """Command line: ``python -m exercises {grade,status,solve,list}``.
 
-    python -m exercises grade notebooks/00_welcome.ipynb [--json] [--timeout 600]
-        execute a copy in a fresh kernel, print the score table; exit 1 unless all passed
-    python -m exercises status [notebooks/]
-        progress over the notebooks, from the results saved in them (nothing is executed)
-    python -m exercises solve notebooks/00_welcome.ipynb -o solved.ipynb
-        write a copy with the reference solutions in place of the stubs
-    python -m exercises list [--lesson 03]
+python -m exercises grade notebooks/00_welcome.ipynb [--json] [--timeout 600]
+    execute a copy in a fresh kernel, print the score table; exit 1 unless all passed
+python -m exercises status [notebooks/]
+    progress over the notebooks, from the results saved in them (nothing is executed)
+python -m exercises solve notebooks/00_welcome.ipynb -o solved.ipynb
+    write a copy with the reference solutions in place of the stubs
+python -m exercises list [--lesson 03]
 """
 
 from __future__ import annotations
@@ -45,13 +45,17 @@ def _status(args) -> int:
     if args.json:
         print(json.dumps([r.to_json() for r in reports], indent=2, ensure_ascii=False))
         return 0
-    print("progress, from the check results saved in each notebook "
-          "(save your notebook first; `grade` re-runs one from scratch)")
+    print(
+        "progress, from the check results saved in each notebook "
+        "(save your notebook first; `grade` re-runs one from scratch)"
+    )
     for r in reports:
         counts = {s: sum(row.status == s for row in r.rows) for s in nbx.ICON}
         marks = "".join(nbx.ICON[row.status] for row in r.rows) or "-"
-        print(f"  {Path(r.notebook).name:<36} {r.score:>3}/{r.max_score:<3} pts  "
-              f"{counts['passed']}/{len(r.rows)} passed  {marks}")
+        print(
+            f"  {Path(r.notebook).name:<36} {r.score:>3}/{r.max_score:<3} pts  "
+            f"{counts['passed']}/{len(r.rows)} passed  {marks}"
+        )
     total, most = sum(r.score for r in reports), sum(r.max_score for r in reports)
     print(f"  {'total':<36} {total:>3}/{most:<3} pts")
     return 0

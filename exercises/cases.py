@@ -27,7 +27,9 @@ def video_shape(
     )
 
 
-def rand_video(gen: torch.Generator, shape: tuple[int, ...] | None = None, **ranges) -> torch.Tensor:
-    """A random float32 video in ``[0, 1]``, of ``shape`` or of a random shape (see ``video_shape``)."""
+def rand_video(
+    gen: torch.Generator, shape: tuple[int, ...] | None = None, **ranges
+) -> torch.Tensor:
+    """A random float32 video in ``[0, 1]``, of ``shape`` or of a random ``video_shape``."""
     shape = shape if shape is not None else video_shape(gen, **ranges)
     return torch.rand(shape, generator=gen)

@@ -54,7 +54,10 @@ def _wrong_type(expected: Any, got: Any, where: str) -> Lines:
     elif isinstance(expected, (int, float)) and isinstance(got, torch.Tensor):
         hint = " (a 0-d tensor is not a number: use .item())"
     return [
-        ("problem", f"wrong type{where}: expected {_type_name(expected)}, got {_type_name(got)}{hint}"),
+        (
+            "problem",
+            f"wrong type{where}: expected {_type_name(expected)}, got {_type_name(got)}{hint}",
+        ),
         ("expected", describe(expected)),
         ("got", describe(got)),
     ]
@@ -101,7 +104,10 @@ class Close:
                 return _wrong_type(expected, got, where)
             if len(got) != len(expected):
                 return [
-                    ("problem", f"wrong length{where}: expected {len(expected)} items, got {len(got)}"),
+                    (
+                        "problem",
+                        f"wrong length{where}: expected {len(expected)} items, got {len(got)}",
+                    ),
                     ("expected", describe(expected)),
                     ("got", describe(got)),
                 ]
@@ -159,7 +165,9 @@ class Close:
                 ("problem", f"wrong device{where}: expected {expected.device}, got {got.device}"),
                 *header,
             ]
-        if expected.dtype == torch.bool or not (expected.is_floating_point() or expected.is_complex()):
+        if expected.dtype == torch.bool or not (
+            expected.is_floating_point() or expected.is_complex()
+        ):
             bad = got.to(expected.dtype) != expected
         else:
             e = expected.detach().to(torch.float64)
@@ -169,9 +177,15 @@ class Close:
                 n = int((torch.isnan(g) & ~exp_nan).sum())
                 first = _index(torch.isnan(g) & ~exp_nan)
                 return [
-                    ("problem", f"NaN in your output{where}: {n} of {g.numel()} values, first at {first}"),
+                    (
+                        "problem",
+                        f"NaN in your output{where}: {n} of {g.numel()} values, first at {first}",
+                    ),
                     *header,
-                    ("hint", "NaN comes from 0/0, log of 0 or negative, sqrt of negative, or inf - inf"),
+                    (
+                        "hint",
+                        "NaN comes from 0/0, log of 0 or negative, sqrt of negative, or inf - inf",
+                    ),
                 ]
             if (torch.isinf(g) & ~torch.isinf(e)).any():
                 first = _index(torch.isinf(g) & ~torch.isinf(e))
@@ -185,8 +199,11 @@ class Close:
             n_bad = int(bad.sum())
             within = "differ" if self.atol == self.rtol == 0 else f"outside {self.describe()}"
             return [
-                ("problem", f"wrong values{where}: {n_bad} of {bad.numel()} {within}; "
-                 f"max abs error {diff.nan_to_num(float('inf')).max().item():.3g} at {worst}"),
+                (
+                    "problem",
+                    f"wrong values{where}: {n_bad} of {bad.numel()} {within}; "
+                    f"max abs error {diff.nan_to_num(float('inf')).max().item():.3g} at {worst}",
+                ),
                 *header,
                 ("expected values", _few(expected)),
                 ("your values", _few(got)),
@@ -196,7 +213,10 @@ class Close:
             return None
         first = _index(bad)
         return [
-            ("problem", f"wrong values{where}: {int(bad.sum())} of {bad.numel()} differ, first at {first}"),
+            (
+                "problem",
+                f"wrong values{where}: {int(bad.sum())} of {bad.numel()} differ, first at {first}",
+            ),
             *header,
             ("expected values", _few(expected)),
             ("your values", _few(got)),
@@ -224,8 +244,11 @@ def find_mutation(before: Any, after: Any, where: str = "") -> str | None:
     if isinstance(before, torch.Tensor):
         if not isinstance(after, torch.Tensor) or after.shape != before.shape:
             return where or "input"
-        same = (after == before) | (torch.isnan(after) & torch.isnan(before)) \
-            if before.is_floating_point() else after == before
+        same = (
+            (after == before) | (torch.isnan(after) & torch.isnan(before))
+            if before.is_floating_point()
+            else after == before
+        )
         return None if bool(same.all()) else (where or "input")
     if isinstance(before, (tuple, list)):
         if not isinstance(after, (tuple, list)) or len(after) != len(before):

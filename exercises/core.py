@@ -197,7 +197,10 @@ def trim_traceback(exc: BaseException) -> str:
 def _hints_for(ex: Exercise, failures: int) -> list[str]:
     shown = ex.hints[: max(1, min(failures, len(ex.hints)))] if ex.hints else []
     if failures > len(ex.hints):
-        shown = [*shown, f"Still stuck? check.solution({ex.name!r}, confirm=True) shows the reference."]
+        shown = [
+            *shown,
+            f"Still stuck? check.solution({ex.name!r}, confirm=True) shows the reference.",
+        ]
     return shown
 
 
@@ -216,8 +219,12 @@ def run_check(ex: Exercise, fn: Callable, *, record_failure: bool = True) -> Res
     """Run ``fn`` on every case of ``ex``; never raises (the learner's errors are reported)."""
     base = dict(exercise=ex.name, lesson=ex.lesson, max_points=ex.points, graded=ex.graded)
     if not callable(fn):
-        return Result(status=FAILED, summary=f"expected your function, got {describe(fn)}",
-                      lines=[("how", f"pass the function itself: check.{ex.name}({ex.name})")], **base)
+        return Result(
+            status=FAILED,
+            summary=f"expected your function, got {describe(fn)}",
+            lines=[("how", f"pass the function itself: check.{ex.name}({ex.name})")],
+            **base,
+        )
 
     def fail(summary: str, lines, **extra) -> Result:
         if record_failure:
@@ -238,15 +245,21 @@ def run_check(ex: Exercise, fn: Callable, *, record_failure: bool = True) -> Res
             note = "" if out.killed else " (it may still be running in the background)"
             return fail(
                 f"timed out on {where}: stopped after {ex.time_limit:g} s{note}",
-                [inputs, ("problem", "your function did not finish in time: an endless loop, "
-                          "or a Python loop over every value where a tensor operation would do?")],
+                [
+                    inputs,
+                    (
+                        "problem",
+                        "your function did not finish in time: an endless loop, "
+                        "or a Python loop over every value where a tensor operation would do?",
+                    ),
+                ],
             )
         if out.error is not None:
             if isinstance(out.error, NotImplementedError) and i == 1:
                 return Result(
                     status=NOT_ATTEMPTED,
-                    summary="not attempted yet: replace `raise NotImplementedError` with your code, "
-                    "then run this cell again",
+                    summary="not attempted yet: replace `raise NotImplementedError` with your "
+                    "code, then run this cell again",
                     **base,
                 )
             return fail(
@@ -258,8 +271,14 @@ def run_check(ex: Exercise, fn: Callable, *, record_failure: bool = True) -> Res
         if mutated:
             return fail(
                 f"changed its input in place on {where}",
-                [inputs, ("problem", "your function modified an input tensor; work on a copy "
-                          "(x = x.clone()) or use out-of-place operations (x = x + 1, not x += 1)")],
+                [
+                    inputs,
+                    (
+                        "problem",
+                        "your function modified an input tensor; work on a copy "
+                        "(x = x.clone()) or use out-of-place operations (x = x + 1, not x += 1)",
+                    ),
+                ],
             )
         lines = ex.compare(expected, out.value)
         if lines:
@@ -273,8 +292,11 @@ def run_check(ex: Exercise, fn: Callable, *, record_failure: bool = True) -> Res
     return Result(
         status=PASSED,
         summary=f"matches the reference on {len(cases)} cases",
-        lines=[("checked", checked), ("compared", f"type, shape, dtype, values ({tolerance})"),
-               ("inputs", "left unchanged")],
+        lines=[
+            ("checked", checked),
+            ("compared", f"type, shape, dtype, values ({tolerance})"),
+            ("inputs", "left unchanged"),
+        ],
         points=ex.points,
         **base,
     )

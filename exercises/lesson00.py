@@ -23,8 +23,10 @@ from exercises.solutions import lesson00 as solutions
         "Multiply all five sizes of video.shape together, or ask the tensor: video.numel().",
     ],
     mistakes=[
-        ("frames times pixels of one frame, forgetting batch and channels",
-         lambda v: v.shape[1] * v.shape[3] * v.shape[4]),
+        (
+            "frames times pixels of one frame, forgetting batch and channels",
+            lambda v: v.shape[1] * v.shape[3] * v.shape[4],
+        ),
         ("only the first axis: len(video) is the batch size", lambda v: len(v)),
     ],
     spec=lambda video: sum(1 for _ in video.flatten().tolist()),

@@ -63,13 +63,21 @@ def validate(nb, lesson: str | None) -> list[str]:
             problems.append(f"cell {i}: syntax error in the stub: {exc}")
             continue
         defs = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        others = [n for n in tree.body if not isinstance(n, (ast.FunctionDef, ast.Import, ast.ImportFrom))
-                  and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+        others = [
+            n
+            for n in tree.body
+            if not isinstance(n, (ast.FunctionDef, ast.Import, ast.ImportFrom))
+            and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+        ]
         if len(defs) != 1 or defs[0].name != name or others:
-            problems.append(f"cell {i}: an exercise cell must define exactly one function, {name!r}, "
-                            "and nothing else")
+            problems.append(
+                f"cell {i}: an exercise cell must define exactly one function, {name!r}, "
+                "and nothing else"
+            )
         if REGISTRY[name].lesson != lesson:
-            problems.append(f"cell {i}: {name!r} belongs to lesson {REGISTRY[name].lesson}, not {lesson}")
+            problems.append(
+                f"cell {i}: {name!r} belongs to lesson {REGISTRY[name].lesson}, not {lesson}"
+            )
     if len(set(names)) != len(names):
         problems.append(f"an exercise has two cells: {sorted(names)}")
     expected = {e.name for e in iter_registered(lesson) if e.graded}
@@ -117,7 +125,7 @@ def kernel_env() -> dict[str, str]:
 
 
 def execute(nb, cwd: str | os.PathLike, timeout: int = 600, allow_errors: bool = True):
-    """Execute ``nb`` (in memory) in a fresh ``python3`` kernel whose working directory is ``cwd``."""
+    """Execute ``nb`` (in memory) in a fresh ``python3`` kernel, working directory ``cwd``."""
     from nbclient import NotebookClient
 
     client = NotebookClient(
@@ -217,12 +225,26 @@ def report_from(nb, path: str | os.PathLike) -> Report:
     for name in names:
         if name in last:
             rec = last[name]
-            rows.append(Row(name, rec["status"], int(rec.get("points", 0)),
-                            int(rec.get("max_points", 0)), rec.get("message", "")))
+            rows.append(
+                Row(
+                    name,
+                    rec["status"],
+                    int(rec.get("points", 0)),
+                    int(rec.get("max_points", 0)),
+                    rec.get("message", ""),
+                )
+            )
         else:
             ex = REGISTRY.get(name)
-            rows.append(Row(name, NOT_RUN, 0, ex.points if ex else 0,
-                            "the check did not run (cell missing, or an earlier cell failed)"))
+            rows.append(
+                Row(
+                    name,
+                    NOT_RUN,
+                    0,
+                    ex.points if ex else 0,
+                    "the check did not run (cell missing, or an earlier cell failed)",
+                )
+            )
     return Report(notebook=str(path), lesson=lesson, rows=rows, errors=cell_errors(nb))
 
 
@@ -250,7 +272,9 @@ def format_table(report: Report, width: int = 100) -> str:
     for r in report.rows:
         status = f"{ICON.get(r.status, '?')} {LABEL.get(r.status, r.status)}"
         msg = r.message if len(r.message) < width else r.message[: width - 1] + "…"
-        lines.append(f"  {r.exercise:<{name_w}}  {status:<16} {f'{r.points}/{r.max_points}':>6}  {msg}")
+        lines.append(
+            f"  {r.exercise:<{name_w}}  {status:<16} {f'{r.points}/{r.max_points}':>6}  {msg}"
+        )
     for err in report.errors:
         lines.append(f"  error in {err}")
     return "\n".join(lines)

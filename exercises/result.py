@@ -70,18 +70,29 @@ class Result:
         e = html.escape
         colour = _COLOURS[self.status]
         rows = "".join(
-            f"<tr><td style='padding:1px 8px 1px 0;color:#555;vertical-align:top;text-align:left'>{e(k)}</td>"
+            f"<tr><td style='padding:1px 8px 1px 0;color:#555;vertical-align:top;"
+            f"text-align:left'>{e(k)}</td>"
             f"<td style='padding:1px 0;text-align:left'><code>{e(v)}</code></td></tr>"
             for k, v in self.lines
         )
         hints = ""
         if self.hints:
             older = "".join(f"<li>{e(h)}</li>" for h in self.hints[:-1])
-            older = f"<details><summary>earlier hints</summary><ol>{older}</ol></details>" if older else ""
-            hints = (f"<div style='margin-top:4px'>💡 <b>hint {len(self.hints)}:</b> "
-                     f"{e(self.hints[-1])}{older}</div>")
-        tb = (f"<div style='margin-top:4px'>your code raised:<pre style='margin:2px 0'>{e(self.traceback)}</pre></div>"
-              if self.traceback else "")
+            older = (
+                f"<details><summary>earlier hints</summary><ol>{older}</ol></details>"
+                if older
+                else ""
+            )
+            hints = (
+                f"<div style='margin-top:4px'>💡 <b>hint {len(self.hints)}:</b> "
+                f"{e(self.hints[-1])}{older}</div>"
+            )
+        tb = (
+            f"<div style='margin-top:4px'>your code raised:"
+            f"<pre style='margin:2px 0'>{e(self.traceback)}</pre></div>"
+            if self.traceback
+            else ""
+        )
         pts = f" <span style='color:#555'>[{e(self._points_tag())}]</span>"
         table = f"<table style='margin:4px 0 0 0;font-size:90%'>{rows}</table>" if rows else ""
         return (

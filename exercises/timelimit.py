@@ -72,9 +72,7 @@ def _call_with_signal(fn, args, kwargs, seconds) -> Outcome:
         out.seconds = time.perf_counter() - start
         signal.signal(signal.SIGALRM, old_handler)
         if old_delay > 0:  # give the outer timer (e.g. pytest-timeout) what is left of it
-            signal.setitimer(
-                signal.ITIMER_REAL, max(old_delay - out.seconds, 1e-3), old_interval
-            )
+            signal.setitimer(signal.ITIMER_REAL, max(old_delay - out.seconds, 1e-3), old_interval)
     return out
 
 

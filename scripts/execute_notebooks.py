@@ -29,7 +29,8 @@ def execute(path: Path, timeout: int) -> float:
     env["PYTHONPATH"] = os.pathsep.join(p for p in [str(ROOT), env.get("PYTHONPATH")] if p)
     # JupyterLab opens the notebook with the right kernel instead of asking for one
     nb.metadata.setdefault(
-        "kernelspec", {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+        "kernelspec",
+        {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
     )
     start = time.perf_counter()
     NotebookClient(

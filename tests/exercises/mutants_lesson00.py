@@ -20,7 +20,11 @@ def _reverse_loop_forgets_last(video):
 
 MUTANTS = {
     "count_values": [
-        ("frames x pixels only", lambda v: v.shape[1] * v.shape[3] * v.shape[4], "forgetting batch"),
+        (
+            "frames x pixels only",
+            lambda v: v.shape[1] * v.shape[3] * v.shape[4],
+            "forgetting batch",
+        ),
         ("len() is the batch size", lambda v: len(v), "len(video)"),
         ("a float, not an int", lambda v: float(np.prod(v.shape)), "wrong type"),
         ("a 0-d tensor", lambda v: torch.tensor(v.numel()), ".item()"),

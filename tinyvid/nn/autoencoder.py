@@ -50,7 +50,10 @@ class AutoencoderConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> AutoencoderConfig:
-        return cls(**(dict(d) | {"channels": tuple(d["channels"])}))
+        d = dict(d)
+        if "channels" in d:
+            d["channels"] = tuple(d["channels"])
+        return cls(**d)
 
 
 class ConvResBlock(nn.Module):
@@ -85,7 +88,7 @@ class FrameAutoencoder(nn.Module):
 
     def __init__(self, config: AutoencoderConfig | None = None):
         super().__init__()
-        self.config = config = config or AutoencoderConfig.tiny()
+        self.config = config = config or AutoencoderConfig()
         ch = config.channels
         if config.image_size % 2 ** len(ch):
             raise ValueError(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import torch
-from einops import rearrange
 from torch import nn
 
 
@@ -107,16 +106,6 @@ def zero_init(module: nn.Module) -> nn.Module:
     for p in module.parameters():
         nn.init.zeros_(p)
     return module
-
-
-def frames_to_batch(x: torch.Tensor) -> torch.Tensor:
-    """``[B, T, C, H, W]`` -> ``[B*T, C, H, W]``: treat every frame as an image."""
-    return rearrange(x, "b t c h w -> (b t) c h w")
-
-
-def batch_to_frames(x: torch.Tensor, num_frames: int) -> torch.Tensor:
-    """``[B*T, C, H, W]`` -> ``[B, T, C, H, W]``."""
-    return rearrange(x, "(b t) c h w -> b t c h w", t=num_frames)
 
 
 def known_frames_input(

@@ -38,6 +38,11 @@ class TextEncoderConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, d: dict | TextEncoderConfig) -> TextEncoderConfig:
+        """From JSON; missing fields keep their defaults (so overrides may be partial)."""
+        return d if isinstance(d, TextEncoderConfig) else cls(**d)
+
 
 class TextBlock(nn.Module):
     """Pre-norm transformer layer over prompt tokens ``[B, L, D]`` with a padding mask."""

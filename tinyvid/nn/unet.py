@@ -68,9 +68,10 @@ class UNetConfig:
     @classmethod
     def from_dict(cls, d: dict) -> UNetConfig:
         d = dict(d)
-        d["channels"] = tuple(d["channels"])
-        d["attention_levels"] = tuple(d["attention_levels"])
-        d["text"] = TextEncoderConfig(**d["text"])
+        for key in ("channels", "attention_levels"):
+            if key in d:
+                d[key] = tuple(d[key])
+        d["text"] = TextEncoderConfig.from_dict(d.get("text", {}))
         return cls(**d)
 
 
@@ -181,7 +182,7 @@ class ImageUNet(nn.Module):
 
     def __init__(self, config: UNetConfig | None = None):
         super().__init__()
-        self.config = config = config or UNetConfig.tiny()
+        self.config = config = config or UNetConfig()
         c, ch, E = config.latent_channels, config.channels, config.emb_dim
         levels = len(ch)
         stage = lambda a, b, n, attn: UNetStage(

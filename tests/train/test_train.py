@@ -1,0 +1,112 @@
+"""The trainer: exact resumption, schedule, EMA, configs, DDP on gloo."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from tinyvid.train import PRESETS, TrainConfig, ema_update, load_config, lr_at, train
+
+
+def tiny(tmp_path, name="run", **kw):
+    return load_config("tiny-video", {"out_dir": str(tmp_path), "name": name, "steps": 6,
+                                      "ckpt_every": 2, **kw})
+
+
+def test_resumed_run_matches_an_uninterrupted_one_exactly(tmp_path):
+    train(tiny(tmp_path, "straight"), progress=False)
+    crashed = train(tiny(tmp_path, "crashed"), stop_at=5, progress=False)  # last save: step 4
+    assert crashed["stopped"]
+    train(tiny(tmp_path, "crashed"), progress=False)  # resumes from step 4
+    a = [json.loads(x) for x in (tmp_path / "straight" / "log.jsonl").read_text().splitlines()]
+    b = [json.loads(x) for x in (tmp_path / "crashed" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in b] == [1, 2, 3, 4, 5, 6], "steps after the checkpoint are logged once"
+    assert [r["loss"] for r in a] == [r["loss"] for r in b]
+    wa = load_file(tmp_path / "straight" / "last.safetensors")
+    wb = load_file(tmp_path / "crashed" / "last.safetensors")
+    assert wa.keys() == wb.keys()
+    assert all(torch.equal(wa[k], wb[k]) for k in wa), "weights, EMA and optimizer state all match"
+
+
+def test_a_different_seed_gives_a_different_run(tmp_path):
+    a = train(tiny(tmp_path, "s0", steps=2), progress=False)
+    b = train(tiny(tmp_path, "s1", steps=2, seed=1), progress=False)
+    assert a["loss"] != b["loss"]
+
+
+def test_training_writes_weights_log_curve_and_preview(tmp_path):
+    train(tiny(tmp_path, "files", steps=4), progress=False)
+    run = tmp_path / "files"
+    for name in ("last.safetensors", "model.safetensors", "model.json", "log.jsonl", "loss.png",
+                 "preview.gif", "config.json"):
+        assert (run / name).is_file(), name
+    meta = json.loads((run / "model.json").read_text())
+    assert meta["kind"] == "dit" and meta["train_config"]["steps"] == 4
+
+
+def test_the_loss_goes_down_on_the_autoencoder(tmp_path):
+    cfg = load_config("tiny-autoencoder", {"out_dir": str(tmp_path), "steps": 30, "lr": 3e-3,
+                                           "log_every": 1, "ckpt_every": 30})
+    train(cfg, progress=False)
+    log = [json.loads(x)["loss"] for x in (tmp_path / cfg.name / "log.jsonl").read_text().splitlines()]
+    assert sum(log[-5:]) / 5 < 0.7 * sum(log[:5]) / 5
+
+
+def test_learning_rate_warms_up_then_decays():
+    cfg = TrainConfig(steps=100, warmup_steps=10, lr=1.0, min_lr_ratio=0.1)
+    lrs = [lr_at(s, cfg) for s in range(100)]
+    assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:])), "cosine decay is monotone"
+    assert lrs[-1] == pytest.approx(0.1, abs=0.01)
+
+
+def test_ema_moves_towards_the_model():
+    model, ema = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    before = (ema.weight - model.weight).abs().sum()
+    ema_update(ema, model, decay=0.9, step=1000)
+    after = (ema.weight - model.weight).abs().sum()
+    assert torch.isclose(after, 0.9 * before)
+
+
+@pytest.mark.parametrize("bad, words", [({"task": "music"}, "task"), ({"stepz": 3}, "stepz"),
+                                        ({"objective": "x0"}, "objective"), ({"steps": 0}, "steps")])
+def test_bad_configs_are_explained(bad, words):
+    with pytest.raises(ValueError, match=words):
+        TrainConfig.from_dict(bad)
+
+
+def test_unknown_preset_lists_presets():
+    with pytest.raises(ValueError, match="tiny-video"):
+        load_config("nope")
+
+
+def test_toml_config_file(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('task = "video"\nmodel_kind = "dit"\nsteps = 7\nnum_digits = [1]\n')
+    cfg = load_config(str(path), {"lr": 1e-4})
+    assert cfg.steps == 7 and cfg.num_digits == [1] and cfg.lr == 1e-4
+
+
+def test_presets_are_valid_configs():
+    for name in PRESETS:
+        load_config(name)
+
+
+@pytest.mark.slow
+def test_ddp_on_gloo_with_two_processes(tmp_path):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           "-m", "tinyvid", "train", "tiny-video", "--set", f'out_dir="{tmp_path}"', "steps=3",
+           "ckpt_every=3", "threads=1"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    log = [json.loads(x) for x in (tmp_path / "tiny-video" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [1, 2, 3], "only rank 0 logs"
+    assert log[-1]["videos_per_s"] > 0
+    assert (tmp_path / "tiny-video" / "model.safetensors").is_file()

@@ -111,8 +111,8 @@ def _tiny(**kw) -> dict:
 
 PRESETS: dict[str, dict] = {
     "autoencoder": dict(name="autoencoder", task="autoencoder", model_kind="autoencoder",
-                        batch_size=4, num_frames=16, steps=6000, lr=2e-3, warmup_steps=200,
-                        ema_decay=0.999, ckpt_every=500),
+                        batch_size=4, num_frames=4, steps=5000, lr=2e-3, warmup_steps=200,
+                        ema_decay=0.999, ckpt_every=250),  # 16 frames a step: frames, not motion
     "image": dict(name="image", task="image", model_kind="image_unet", num_frames=1,
                   batch_size=64, steps=3000, lr=5e-4, ckpt_every=250),
     "video": dict(name="video", task="video", model_kind="dit", batch_size=32, steps=4000,

@@ -110,3 +110,12 @@ def test_ddp_on_gloo_with_two_processes(tmp_path):
     assert [r["step"] for r in log] == [1, 2, 3], "only rank 0 logs"
     assert log[-1]["videos_per_s"] > 0
     assert (tmp_path / "tiny-video" / "model.safetensors").is_file()
+
+
+def test_bench_train_reports_throughput(tmp_path, capsys):
+    from tinyvid.benchmarks.train import main as bench
+
+    figures = bench(["tiny-video", "--steps", "1", "--json", str(tmp_path / "b.json")])
+    assert figures["videos_per_s"] > 0 and figures["gflop_per_step"] > 0
+    assert "GFLOP/s" in capsys.readouterr().out
+    assert json.loads((tmp_path / "b.json").read_text())["params"] == figures["params"]

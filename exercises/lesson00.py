@@ -1,10 +1,12 @@
-"""Lesson 00 (welcome): the worked example and the first exercise."""
+"""Lesson 00 (welcome; why video is hard): the worked example and the graded exercises."""
 
 from __future__ import annotations
 
+import math
+
 import torch
 
-from exercises.cases import rand_video
+from exercises.cases import rand_video, randint
 from exercises.compare import exact
 from exercises.core import Case, exercise
 from exercises.solutions import lesson00 as solutions
@@ -71,3 +73,125 @@ def reverse_time(gen: torch.Generator):
     yield Case(rand_video(gen, (3, 1, 1, 4, 4)), label="T = 1 (nothing to reverse)")
     yield Case(rand_video(gen, (1, 5, 1, 7, 3)), label="batch 1, odd T and sizes")
     yield Case(rand_video(gen, (2, 6, 3, 5, 5)), label="3 channels")
+
+
+# ------------------------------------------------------------------ why video is hard: costs
+@exercise(
+    lesson="00",
+    solution=solutions.pixel_count,
+    points=1,
+    difficulty=1,
+    minutes=3,
+    compare=exact(),
+    spec=lambda seconds, fps, height, width: sum(
+        height * width for _ in range(seconds * fps)
+    ),
+    hints=[
+        "First count the frames: a clip of `seconds` seconds at `fps` frames per second.",
+        "Frames = seconds * fps; each frame has height * width pixels.",
+        "return seconds * fps * height * width (a Python int: no float division anywhere).",
+    ],
+    mistakes=[
+        ("you used the seconds as the number of frames (forgot × fps)",
+         lambda s, f, h, w: s * h * w),
+        ("you counted the pixels of a single frame (forgot the frames)", lambda s, f, h, w: h * w),
+        ("you multiplied by 3 colour channels: that counts values, not pixels",
+         lambda s, f, h, w: 3 * s * f * h * w),
+        ("you added height and width instead of multiplying them",
+         lambda s, f, h, w: s * f * (h + w)),
+    ],
+)
+def pixel_count(gen: torch.Generator):
+    """The seed's 1080p clip; one frame; odd and non-square sizes; 4K."""
+    yield Case(10, 30, 1080, 1920, label="10 s of 1080p at 30 fps (the seed's example)")
+    yield Case(1, 1, 64, 64, label="one frame (1 s at 1 fps)")
+    yield Case(3, 24, 7, 13, label="odd, non-square frames")
+    yield Case(60, 60, 2160, 3840, label="a minute of 4K at 60 fps")
+    yield Case(randint(gen, 1, 20), randint(gen, 1, 30), randint(gen, 1, 99), randint(gen, 1, 99),
+               label="random sizes")
+
+
+_DTYPES = {torch.float32: 4, torch.float16: 2, torch.bfloat16: 2, torch.uint8: 1, torch.float64: 8}
+
+
+@exercise(
+    lesson="00",
+    solution=solutions.video_bytes,
+    points=1,
+    difficulty=1,
+    minutes=4,
+    compare=exact(),
+    spec=lambda shape, dtype: _DTYPES[dtype] * math.prod(shape),
+    hints=[
+        "Bytes = (how many values) × (bytes per value). The shape gives the first, the dtype the second.",
+        "Multiply all the sizes in `shape` (math.prod). Bytes per value: float32 4, float16 2, uint8 1; "
+        "torch can tell you: torch.empty((), dtype=dtype).element_size().",
+        "return math.prod(shape) * torch.empty((), dtype=dtype).element_size()",
+    ],
+    mistakes=[
+        ("you assumed 4 bytes per value whatever the dtype (float32)",
+         lambda shape, dtype: 4 * math.prod(shape)),
+        ("you counted bits, not bytes (8 bits in a byte)",
+         lambda shape, dtype: 8 * _DTYPES[dtype] * math.prod(shape)),
+        ("you returned the number of values, not bytes", lambda shape, dtype: math.prod(shape)),
+        ("you left out the batch (the first size of the shape)",
+         lambda shape, dtype: _DTYPES[dtype] * math.prod(shape[1:])),
+    ],
+)
+def video_bytes(gen: torch.Generator):
+    """Real video sizes at float32, float16 and uint8; one frame; batch 1 with odd sizes."""
+    yield Case((1, 300, 3, 1080, 1920), torch.float32, label="10 s of 1080p RGB, float32")
+    yield Case((1, 300, 3, 1080, 1920), torch.float16, label="the same in float16")
+    yield Case((4, 16, 1, 64, 64), torch.uint8, label="a Moving MNIST batch as uint8")
+    yield Case((2, 1, 3, 5, 7), torch.bfloat16, label="T = 1, bfloat16, odd sizes")
+    yield Case((randint(gen, 2, 5), randint(gen, 2, 30), 4, 64, 64), torch.float32,
+               label="random latent batch, float32")
+
+
+def _matmul_flops(m: int, k: int, n: int) -> int:
+    """[m, k] @ [k, n]: m·n dot products of length k, a multiply and an add each."""
+    return sum(2 * k for _ in range(m * n))
+
+
+def _full_attention_flops_spec(T: int, H: int, W: int, dim: int) -> int:
+    N = T * H * W
+    return _matmul_flops(N, dim, N) + _matmul_flops(N, N, dim)  # Q·Kᵀ, then scores·V
+
+
+@exercise(
+    lesson="00",
+    solution=solutions.full_attention_flops,
+    points=1,
+    difficulty=2,
+    minutes=5,
+    compare=exact(),
+    spec=_full_attention_flops_spec,
+    hints=[
+        "How many tokens are there? One per pixel of every frame: N = T·H·W. Every token "
+        "attends to every token, so there are N·N scores.",
+        "One score is a dot product of length dim: dim multiply-adds = 2·dim FLOPs. Mixing the "
+        "values with the scores costs as much again. Count both.",
+        "N = T * H * W; return 4 * N**2 * dim",
+    ],
+    mistakes=[
+        ("2·N²·dim is half of it: only one of the two matrix products (scores Q·Kᵀ, then "
+         "scores·V), or a multiply-add counted as one FLOP instead of two",
+         lambda T, H, W, dim: 2 * (T * H * W) ** 2 * dim),
+        ("you counted the tokens of one frame only (H·W), not of the whole video",
+         lambda T, H, W, dim: 4 * (H * W) ** 2 * dim),
+        ("the cost grows with the square of the number of tokens, not linearly",
+         lambda T, H, W, dim: 4 * (T * H * W) * dim),
+        ("you forgot the width dim of each token: a score is a dot product of length dim",
+         lambda T, H, W, dim: 4 * (T * H * W) ** 2),
+        ("you treated the frames as separate sequences (T·(H·W)²): that is spatial attention",
+         lambda T, H, W, dim: 4 * T * (H * W) ** 2 * dim),
+    ],
+)
+def full_attention_flops(gen: torch.Generator):
+    """Moving MNIST latents; one frame; odd sizes; one token; random sizes."""
+    yield Case(16, 8, 8, 128, label="16 frames of 8×8 latents, width 128")
+    yield Case(1, 8, 8, 64, label="T = 1 (one frame: plain image attention)")
+    yield Case(5, 3, 7, 16, label="odd, non-square")
+    yield Case(1, 1, 1, 1, label="a single token of width 1")
+    yield Case(randint(gen, 2, 8), randint(gen, 1, 8), randint(gen, 1, 8), 8 * randint(gen, 1, 16),
+               label="random sizes")

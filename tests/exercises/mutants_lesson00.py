@@ -38,3 +38,26 @@ MUTANTS = {
         ("forgot return", lambda v: None, "forget to `return`"),
     ],
 }
+
+MUTANTS["pixel_count"] = [
+    ("seconds used as frames", lambda s, f, h, w: s * h * w, "forgot × fps"),
+    ("RGB values instead of pixels", lambda s, f, h, w: 3 * s * f * h * w, "values, not pixels"),
+    ("float arithmetic", lambda s, f, h, w: s * f * h * w / 1.0, "wrong type"),
+    ("the seed's 1080p frame as 1.08 M pixels", lambda s, f, h, w: s * f * h * 1000, "wrong value"),
+]
+MUTANTS["video_bytes"] = [
+    ("always float32", lambda shape, dtype: 4 * int(np.prod(shape)), "4 bytes per value"),
+    ("bits", lambda shape, dtype: 8 * torch.empty((), dtype=dtype).element_size() * int(np.prod(shape)),
+     "bits, not bytes"),
+    ("np.prod overflows int64? no: returns numpy int", lambda shape, dtype: np.prod(shape) * 4,
+     "wrong type"),
+    ("itemsize of float32 for fp16: used dtype bits / 4", lambda shape, dtype: int(np.prod(shape)),
+     "number of values, not bytes"),
+]
+MUTANTS["full_attention_flops"] = [
+    ("scores only", lambda T, H, W, dim: 2 * (T * H * W) ** 2 * dim, "half of it"),
+    ("linear in tokens", lambda T, H, W, dim: 4 * T * H * W * dim, "square of the number of tokens"),
+    ("spatial attention per frame", lambda T, H, W, dim: 4 * T * (H * W) ** 2 * dim,
+     "that is spatial attention"),
+    ("float power", lambda T, H, W, dim: 4.0 * (T * H * W) ** 2 * dim, "wrong type"),
+]

@@ -23,5 +23,6 @@ def serve(demo, host: str = "127.0.0.1", port: int = 7860, block: bool = True, *
         css=CSS,
         max_file_size="20mb",
         footer_links=["api"],
+        show_error=True,
         **kwargs,
     )

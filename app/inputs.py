@@ -156,8 +156,7 @@ def frame(source, name: str = "image") -> Frame:
         rgba = np.asarray(img.convert("RGBA"), dtype=np.float32) / 255  # [H, W, 4]
         alpha = rgba[..., 3]
         if alpha.min() < 1:
-            grey = rgba[..., :3].mean(axis=-1)
-            on_black = grey * alpha
+            on_black = rgba[..., :3] * alpha[..., None]  # [H, W, 3]
             if alpha.max() > 0 and on_black.max() < 0.2:  # dark strokes on a transparent canvas
                 arr = alpha
                 notes.append(f"the {name}'s transparent background became black and its strokes white")

@@ -71,6 +71,16 @@ class Slider(gr.Slider):
         return payload  # range checked in the handler (app.inputs), with the field's name
 
 
+class ImageInput(gr.Image):
+    """An image upload handed over as the file itself: the handler opens it (app.inputs), so a
+    file that is not an image, or is too large to decode, gets a plain answer."""
+
+    is_template = True  # drawn by the frontend as a plain image input
+
+    def preprocess(self, payload):
+        return None if payload is None else payload.path
+
+
 def _friendly(fn):
     """Run a handler; bad input becomes a ``gr.Error`` in plain words, and nothing else escapes."""
 
@@ -272,8 +282,7 @@ def _image_tab(h: Handlers, models: Models, examples: dict) -> None:
         with gr.Column(scale=1):
             with gr.Tabs():
                 with gr.Tab("Upload"):
-                    image = gr.Image(label="first frame", type="filepath", image_mode=None,
-                                     sources=["upload", "clipboard"], height=240)
+                    image = ImageInput(label="first frame", type="filepath", sources=["upload", "clipboard"], height=240)
                 with gr.Tab("Draw"):
                     sketch = gr.Sketchpad(
                         label="draw a digit (white on black), then Generate", height=300,
@@ -321,8 +330,8 @@ def _interpolate_tab(h: Handlers, models: Models, examples: dict) -> None:
     with gr.Row():
         with gr.Column(scale=1):
             with gr.Row():
-                first = gr.Image(label="first frame", type="filepath", image_mode=None, height=180)
-                last = gr.Image(label="last frame", type="filepath", image_mode=None, height=180)
+                first = ImageInput(label="first frame", type="filepath", height=180)
+                last = ImageInput(label="last frame", type="filepath", height=180)
             gr.Examples(examples["pairs"], [first, last], label="example pairs (first and last frame of real clips)")
             prompt = gr.Textbox(label="prompt (optional)", placeholder="a 7 moving up-left")
             c = _controls(models)

@@ -517,3 +517,18 @@ class Handlers:
         path = self.outbox.folder / f"drawing-{time.time_ns()}.png"
         Image.fromarray((frame.pixels[0] * 255).round().byte().numpy(), "L").save(path)
         return str(path)
+class ImageInput(gr.Image):
+    """An image upload handed over as the file itself: the handler opens it (app.inputs), so a
+    file that is not an image, or is too large to decode, gets a plain answer."""
+
+    is_template = True  # drawn by the frontend as a plain image input
+
+    def preprocess(self, payload):
+        return None if payload is None else payload.path
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+    

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from PIL import Image
 
 from tinyvid.metrics.temporal import flicker
 from tinyvid.text import DIRECTIONS, SPEEDS, parse
@@ -18,6 +19,7 @@ from tinyvid.viz import save_video
 PREVIEW_COLS = 8  # frames per row of the live preview
 PREVIEW_SCALE = 2  # 64 px frames shown at 128 px
 KEEP_FILES_S = 3600  # written videos older than this are deleted
+KEEP_PREVIEWS_S = 600  # previews are copied into gradio's cache at once; ours go sooner
 
 
 def preview_grid(video: torch.Tensor, cols: int = PREVIEW_COLS, scale: int = PREVIEW_SCALE) -> np.ndarray:
@@ -54,14 +56,26 @@ class Outbox:
         path = self.folder / f"{stem}-{uuid.uuid4().hex[:10]}.mp4"
         return str(save_video(video, path, fps=fps, scale=4))
 
+    def png(self, image: np.ndarray, stem: str = "preview") -> str:
+        """A preview grid as a file of its own.
+
+        Handing gradio a file (not an array) matters under load: gradio copies files into its
+        cache atomically, but writes arrays in place, so two users whose previews happen to be
+        identical could read a half-written file.
+        """
+        path = self.folder / f"{stem}-{uuid.uuid4().hex[:10]}.png"
+        Image.fromarray(image).save(path, compress_level=1)
+        return str(path)
+
     def _sweep(self) -> None:
         now = time.time()
-        for p in self.folder.glob("*.mp4"):
-            try:
-                if now - p.stat().st_mtime > KEEP_FILES_S:
-                    p.unlink()
-            except OSError:  # another request removed it first
-                pass
+        for pattern, keep in (("*.mp4", KEEP_FILES_S), ("*.png", KEEP_PREVIEWS_S)):
+            for p in self.folder.glob(pattern):
+                try:
+                    if now - p.stat().st_mtime > keep:
+                        p.unlink()
+                except OSError:  # another request removed it first
+                    pass
 
 
 # --- numbers the page prints ----------------------------------------------------------------

@@ -202,7 +202,7 @@ def _controls(models: Models, frames: bool = True) -> dict:
     """Seed (or random), steps, sampler, guidance, frames, fps: the pipeline's defaults."""
     cfg = models.video.config
     c = {}
-    with gr.Accordion("Settings", open=False):
+    with gr.Accordion("Settings", open=True):
         with gr.Row():
             c["seed"] = gr.Number(0, label="seed", precision=0, minimum=None, scale=2)
             c["random_seed"] = gr.Checkbox(True, label="random seed", scale=1)
@@ -225,14 +225,14 @@ def _controls(models: Models, frames: bool = True) -> dict:
     return c
 
 
-def _results(label: str = "video") -> list:
+def _results(prefix: str, label: str = "video") -> list:
     """Live preview + status, then the video, seed used, readout and flicker figure."""
-    status = gr.Markdown("Ready.", label="status", elem_classes="status")
+    status = gr.Markdown("Ready.", label="status", elem_classes="status", elem_id=f"{prefix}-status")
     preview = gr.Image(label="live preview (x0 estimate)",
-                       type="numpy", format="png", interactive=False, elem_classes="preview",
-                       buttons=[], height=300)
+                       type="filepath", interactive=False, elem_classes="preview", elem_id=f"{prefix}-preview",
+                       buttons=[])
     with gr.Row():
-        video = gr.Video(label=label, interactive=False, autoplay=True, loop=True,
+        video = gr.Video(label=label, elem_id=f"{prefix}-video", interactive=False, autoplay=True, loop=True,
                          buttons=["download"], height=300, scale=2)
         with gr.Column(scale=1):
             seed_used = gr.Number(label="seed used", precision=0, interactive=False)
@@ -272,7 +272,7 @@ def _text_tab(h: Handlers, models: Models) -> None:
                 go = gr.Button("Generate", variant="primary", elem_id="t2v-generate")
                 stop = gr.Button("Stop", variant="stop")
         with gr.Column(scale=2):
-            outs = _results()
+            outs = _results("t2v")
     _wire(go, stop, h.text_to_video, [prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
           outs, "text_to_video")
 
@@ -298,7 +298,7 @@ def _image_tab(h: Handlers, models: Models, examples: dict) -> None:
                 go = gr.Button("Generate", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
         with gr.Column(scale=2):
-            outs = _results()
+            outs = _results("i2v")
     sketch.change(h.sketch_to_image, [sketch], [image], trigger_mode="always_last",
                   show_progress="hidden", api_visibility="private", queue=False)
     _wire(go, stop, h.image_to_video, [image, prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
@@ -322,7 +322,7 @@ def _extend_tab(h: Handlers, models: Models, examples: dict) -> None:
                 go = gr.Button("Extend", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
         with gr.Column(scale=2):
-            outs = _results()
+            outs = _results("extend")
     _wire(go, stop, h.extend, [clip, new, context, prompt, *_values(c, KNOBS), c["fps"]], outs, "extend")
 
 
@@ -339,7 +339,7 @@ def _interpolate_tab(h: Handlers, models: Models, examples: dict) -> None:
                 go = gr.Button("Fill in the middle", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
         with gr.Column(scale=2):
-            outs = _results()
+            outs = _results("interpolate")
     _wire(go, stop, h.interpolate, [first, last, prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
           outs, "interpolate")
 
@@ -360,7 +360,7 @@ def _flicker_tab(h: Handlers, models: Models) -> None:
                 go = gr.Button("Compare", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
         with gr.Column(scale=2):
-            outs = _results(label="left: frame by frame · right: video model")
+            outs = _results("flicker", label="left: frame by frame · right: video model")
     _wire(go, stop, h.flicker_lab, [prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
           outs, "flicker_lab")
 
@@ -401,19 +401,18 @@ class Handlers:
         final, total = None, 0
         for step, total, preview in stream:
             if step < total:
-                yield preview_grid(preview), f"step {step}/{total}", gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                yield self.outbox.png(preview_grid(preview)), f"step {step}/{total}", gr.skip(), gr.skip(), gr.skip(), gr.skip()
             else:
                 final = preview
         path = self.outbox.mp4(final, fps, stem)
         secs = time.perf_counter() - start
         lines = [
-            f"**seed** {knobs['seed']}",
             detector_text(self.m.detector, final, prompt),
             flicker_text(final),
             f"{final.shape[1]} frames · {total} steps in {secs:.1f} s",
             *(f"note: {n}" for n in notes),
         ]
-        yield (preview_grid(final), f"done: step {total}/{total}", path, knobs["seed"],
+        yield (self.outbox.png(preview_grid(final)), f"done: step {total}/{total}", path, knobs["seed"],
                "\n\n".join(lines), flicker_table({"this video": final}))
 
     @_friendly
@@ -481,7 +480,7 @@ class Handlers:
         for step, total, preview in img.stream([prompt] * T, mode="t2v", **img_knobs):
             frames = preview[:, :1].transpose(0, 1)  # [1, T, 1, H, W]: frame 0 of each clip
             if step < total:
-                yield preview_grid(frames), f"frame by frame: step {step}/{total}", *[gr.skip()] * 4
+                yield self.outbox.png(preview_grid(frames)), f"frame by frame: step {step}/{total}", *[gr.skip()] * 4
             else:
                 per_frame = frames
         # 2. the video model, all frames together
@@ -489,14 +488,13 @@ class Handlers:
         for step, total, preview in self.m.video.stream(prompt, mode="t2v", num_frames=T, **knobs):
             if step < total:
                 both = torch.cat([per_frame[0], preview[0]], dim=0)  # [2T, 1, H, W]: two rows of T
-                yield preview_grid(both, cols=T), f"video model: step {step}/{total}", *[gr.skip()] * 4
+                yield self.outbox.png(preview_grid(both, cols=T)), f"video model: step {step}/{total}", *[gr.skip()] * 4
             else:
                 video = preview
         path = self.outbox.mp4(side_by_side(per_frame, video), fps, "flicker")
         fa, fb = flicker_value(per_frame), flicker_value(video)
         real = real_flicker(T)
         readout = "\n\n".join([
-            f"**seed** {knobs['seed']}",
             f"**frame by frame** flicker {fa:.4f} (×{fa / real:.2f} real)",
             f"**video model** flicker {fb:.4f} (×{fb / real:.2f} real)",
             f"real clips: {real:.4f} · ratio frame-by-frame / video: ×{fa / max(fb, 1e-8):.2f}",
@@ -505,7 +503,7 @@ class Handlers:
             f"{time.perf_counter() - start:.1f} s",
         ])
         both = torch.cat([per_frame[0], video[0]], dim=0)  # [2T, 1, H, W]
-        yield (preview_grid(both, cols=T), "done", path, knobs["seed"], readout,
+        yield (self.outbox.png(preview_grid(both, cols=T)), "done", path, knobs["seed"], readout,
                flicker_table({"frame by frame": per_frame, "video model": video}))
 
     def sketch_to_image(self, sketch):

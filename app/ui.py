@@ -205,30 +205,29 @@ def _controls(models: Models, frames: bool = True) -> dict:
     with gr.Accordion("Settings", open=True):
         with gr.Row():
             c["seed"] = gr.Number(0, label="seed", precision=0, minimum=None, scale=2)
-            c["random_seed"] = gr.Checkbox(True, label="random seed", scale=1)
-        with gr.Row():
-            c["steps"] = Slider(*inputs.STEPS_RANGE, value=min(cfg.steps, 50), step=1, label="steps",
-                                info="sampler steps (Heun: 2 model calls each)")
-            samplers = _samplers(models.video)
-            c["sampler"] = gr.Dropdown([(SAMPLER_NAMES.get(s, s), s) for s in samplers],
-                                       value=cfg.sampler, label="sampler")
-        with gr.Row():
-            c["guidance"] = Slider(*inputs.GUIDANCE_RANGE, value=cfg.guidance, step=0.5,
-                                   label="guidance", info="classifier-free guidance (1 = none)")
-            if frames:
-                c["num_frames"] = Slider(
-                    cfg.min_frames, max(cfg.max_frames, cfg.min_frames + 1), value=cfg.num_frames,
-                    step=models.video.patch_frames, label="frames",
-                    interactive=cfg.max_frames > cfg.min_frames,
-                )
-            c["fps"] = Slider(*inputs.FPS_RANGE, value=cfg.fps, step=1, label="fps (playback)")
+            c["random_seed"] = gr.Checkbox(True, label="random seed", scale=1, min_width=120)
+        samplers = _samplers(models.video)
+        c["sampler"] = gr.Dropdown([(SAMPLER_NAMES.get(s, s), s) for s in samplers],
+                                   value=cfg.sampler, label="sampler")
+        c["steps"] = Slider(*inputs.STEPS_RANGE, value=min(cfg.steps, 50), step=1, label="steps",
+                            info="fewer = faster and blurrier")
+        c["guidance"] = Slider(*inputs.GUIDANCE_RANGE, value=cfg.guidance, step=0.5,
+                               label="guidance", info="classifier-free guidance; 1 = none")
+        if frames:
+            c["num_frames"] = Slider(
+                cfg.min_frames, max(cfg.max_frames, cfg.min_frames + 1), value=cfg.num_frames,
+                step=models.video.patch_frames, label="frames",
+                interactive=cfg.max_frames > cfg.min_frames,
+            )
+        c["fps"] = Slider(*inputs.FPS_RANGE, value=cfg.fps, step=1, label="fps", info="playback speed")
     return c
 
 
-def _results(prefix: str, label: str = "video") -> list:
+def _results(prefix: str, label: str = "video",
+             key: str = "blue: this video · grey: real clips") -> list:
     """Live preview + status, then the video, seed used, readout and flicker figure."""
-    status = gr.Markdown("Ready.", label="status", elem_classes="status", elem_id=f"{prefix}-status")
-    preview = gr.Image(label="live preview (x0 estimate)",
+    status = gr.Markdown("Ready: the model's current estimate of the clean frames will show here, step by step.", label="status", elem_classes="status", elem_id=f"{prefix}-status")
+    preview = gr.Image(label="live preview (x0 estimate)", show_label=False,
                        type="filepath", interactive=False, elem_classes="preview", elem_id=f"{prefix}-preview",
                        buttons=[])
     with gr.Row():
@@ -237,8 +236,9 @@ def _results(prefix: str, label: str = "video") -> list:
         with gr.Column(scale=1):
             seed_used = gr.Number(label="seed used", precision=0, interactive=False)
             readout = gr.Markdown("", label="readout")
-    plot = gr.LinePlot(x="frame", y="change", color="video", label="flicker", caption="mean |x_t − x_(t−1)| per frame pair",
-                       x_title="frame t", y_title="mean change", height=220)
+    plot = gr.LinePlot(x="frame", y="change", color="video", label=f"flicker, mean |x_t − x_(t−1)| per frame ({key})",
+                       x_title="frame t", y_title="mean change", height=300, x_axis_format="d", y_lim=[0, None],
+                       color_map=PLOT_COLOURS)
     return [preview, status, video, seed_used, readout, plot]
 
 
@@ -253,6 +253,8 @@ def _values(c: dict, keys) -> list:
     return [c[k] for k in keys]
 
 
+PLOT_COLOURS = {"this video": "#4f46e5", "video model": "#4f46e5", "frame by frame": "#e11d48",
+                "real clips (mean)": "#9ca3af"}
 SAMPLER_NAMES = {"ddim": "DDIM", "ddpm": "DDPM", "euler": "flow Euler", "heun": "flow Heun"}
 KNOBS = ["seed", "random_seed", "steps", "sampler", "guidance"]
 
@@ -265,12 +267,12 @@ def _text_tab(h: Handlers, models: Models) -> None:
         with gr.Column(scale=1):
             prompt = gr.Textbox(label="prompt", value=EXAMPLE_PROMPTS[0], max_length=200,
                                 placeholder="a 7 moving up-left", elem_id="t2v-prompt")
-            gr.Examples([[p] for p in EXAMPLE_PROMPTS], [prompt], label="examples (click one)")
-            gr.Markdown(GRAMMAR_MD)
-            c = _controls(models)
             with gr.Row():
                 go = gr.Button("Generate", variant="primary", elem_id="t2v-generate")
                 stop = gr.Button("Stop", variant="stop")
+            gr.Examples([[p] for p in EXAMPLE_PROMPTS], [prompt], label="examples (click one)")
+            gr.Markdown(GRAMMAR_MD)
+            c = _controls(models)
         with gr.Column(scale=2):
             outs = _results("t2v")
     _wire(go, stop, h.text_to_video, [prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
@@ -293,10 +295,10 @@ def _image_tab(h: Handlers, models: Models, examples: dict) -> None:
             prompt = gr.Textbox(label="prompt (optional)", placeholder="a 7 moving up-left")
             gr.Examples(examples["frames"], label="example frames (real Moving MNIST, held out)",
                         inputs=[image, prompt], examples_per_page=4)
-            c = _controls(models)
             with gr.Row():
                 go = gr.Button("Generate", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
+            c = _controls(models)
         with gr.Column(scale=2):
             outs = _results("i2v")
     sketch.change(h.sketch_to_image, [sketch], [image], trigger_mode="always_last",
@@ -317,10 +319,10 @@ def _extend_tab(h: Handlers, models: Models, examples: dict) -> None:
                 new = Slider(*inputs.NEW_FRAMES_RANGE, value=8, step=1, label="new frames")
                 context = Slider(1, max(2, cfg.max_frames - 1), value=min(4, cfg.max_frames - 1), step=1,
                                  label="context frames", info="how many of the last frames each window sees")
-            c = _controls(models, frames=False)
             with gr.Row():
                 go = gr.Button("Extend", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
+            c = _controls(models, frames=False)
         with gr.Column(scale=2):
             outs = _results("extend")
     _wire(go, stop, h.extend, [clip, new, context, prompt, *_values(c, KNOBS), c["fps"]], outs, "extend")
@@ -334,10 +336,10 @@ def _interpolate_tab(h: Handlers, models: Models, examples: dict) -> None:
                 last = ImageInput(label="last frame", type="filepath", height=180)
             gr.Examples(examples["pairs"], [first, last], label="example pairs (first and last frame of real clips)")
             prompt = gr.Textbox(label="prompt (optional)", placeholder="a 7 moving up-left")
-            c = _controls(models)
             with gr.Row():
                 go = gr.Button("Fill in the middle", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
+            c = _controls(models)
         with gr.Column(scale=2):
             outs = _results("interpolate")
     _wire(go, stop, h.interpolate, [first, last, prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
@@ -355,12 +357,13 @@ def _flicker_tab(h: Handlers, models: Models) -> None:
         with gr.Column(scale=1):
             prompt = gr.Textbox(label="prompt", value="a 3 moving right")
             gr.Examples([[p] for p in EXAMPLE_PROMPTS[:4]], [prompt], label="examples")
-            c = _controls(models)
             with gr.Row():
                 go = gr.Button("Compare", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
+            c = _controls(models)
         with gr.Column(scale=2):
-            outs = _results("flicker", label="left: frame by frame · right: video model")
+            outs = _results("flicker", label="left: frame by frame · right: video model",
+                            key="red: frame by frame · blue: video model · grey: real clips")
     _wire(go, stop, h.flicker_lab, [prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
           outs, "flicker_lab")
 
@@ -473,7 +476,8 @@ class Handlers:
         yield None, "Sampling…", None, knobs["seed"], "", None
         # 1. the image model, each frame on its own: a batch of T one-frame clips, own noise each
         img = self.m.image
-        img_knobs = dict(knobs)
+        img_knobs = dict(knobs, seed=None)  # its own noise, not the video model's
+        img_knobs["generator"] = torch.Generator().manual_seed(knobs["seed"] + 1)
         if knobs["sampler"] not in _samplers(img):
             img_knobs["sampler"] = None
         per_frame = None
@@ -500,7 +504,7 @@ class Handlers:
             f"real clips: {real:.4f} · ratio frame-by-frame / video: ×{fa / max(fb, 1e-8):.2f}",
             f"left: {self.m.image_label}",
             detector_text(self.m.detector, video, prompt).replace("detector reads", "video model: detector reads"),
-            f"{time.perf_counter() - start:.1f} s",
+            f"{T} frames · {knobs['steps']} steps each · {time.perf_counter() - start:.1f} s",
         ])
         both = torch.cat([per_frame[0], video[0]], dim=0)  # [2T, 1, H, W]
         yield (self.outbox.png(preview_grid(both, cols=T)), "done", path, knobs["seed"], readout,

@@ -207,7 +207,7 @@ check.reverse_time(reverse_time)
 # robots) come down to a handful of things a model is asked to do. tinyvid's one model does
 # all four at toy scale (lesson 06):
 #
-# | what is asked | applications from the seed's table | in tinyvid |
+# | what is asked | for example | in tinyvid |
 # |---|---|---|
 # | **text → video** | pre-visualisation, social clips, music videos | `"a 7 moving up-left"` → 16 frames |
 # | **image → video** (animate a still) | product animations (the seed names SVD) | a still digit starts moving |

@@ -45,7 +45,9 @@ def integer(value, name: str, lo: int, hi: int) -> int:
     try:
         x = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a whole number from {lo} to {hi}, got {value!r}") from None
+        raise ValueError(
+            f"{name} must be a whole number from {lo} to {hi}, got {value!r}"
+        ) from None
     if not math.isfinite(x) or x != round(x):
         raise ValueError(f"{name} must be a whole number from {lo} to {hi}, got {value!r}")
     if not lo <= x <= hi:
@@ -159,7 +161,9 @@ def frame(source, name: str = "image") -> Frame:
             on_black = rgba[..., :3] * alpha[..., None]  # [H, W, 3]
             if alpha.max() > 0 and on_black.max() < 0.2:  # dark strokes on a transparent canvas
                 arr = alpha
-                notes.append(f"the {name}'s transparent background became black and its strokes white")
+                notes.append(
+                    f"the {name}'s transparent background became black and its strokes white"
+                )
             else:
                 arr = on_black
                 notes.append(f"the {name}'s transparent pixels became black")

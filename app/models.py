@@ -64,7 +64,10 @@ def load_models(
         banner = default_banner if banner is None else banner
     banner = banner or ""
 
-    if image_pipeline is None and (WEIGHTS_DIR / f"{IMAGE_PIPELINE_NAME}_video.safetensors").is_file():
+    if (
+        image_pipeline is None
+        and (WEIGHTS_DIR / f"{IMAGE_PIPELINE_NAME}_video.safetensors").is_file()
+    ):
         try:
             image_pipeline = load_pipeline(IMAGE_PIPELINE_NAME)
         except (FileNotFoundError, ValueError) as e:

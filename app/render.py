@@ -22,7 +22,9 @@ KEEP_FILES_S = 3600  # written videos older than this are deleted
 KEEP_PREVIEWS_S = 600  # previews are copied into gradio's cache at once; ours go sooner
 
 
-def preview_grid(video: torch.Tensor, cols: int = PREVIEW_COLS, scale: int = PREVIEW_SCALE) -> np.ndarray:
+def preview_grid(
+    video: torch.Tensor, cols: int = PREVIEW_COLS, scale: int = PREVIEW_SCALE
+) -> np.ndarray:
     """One video ``[T, 1, H, W]`` (or ``[1, T, 1, H, W]``) as a uint8 grid image, ``cols`` frames a row."""
     v = video[0] if video.ndim == 5 else video  # [T, 1, H, W]
     T, _, H, W = v.shape

@@ -169,9 +169,13 @@ def build_app(
             elem_id="header",
         )
         if models.banner:
-            gr.Markdown(f"⚠️ **{models.banner}**: the videos below are noise shaped by an "
-                        "untrained network; the controls and the live sampling work as they "
-                        "will with the trained model.", elem_classes="banner", elem_id="banner")
+            gr.Markdown(
+                f"⚠️ **{models.banner}**: the videos below are noise shaped by an "
+                "untrained network; the controls and the live sampling work as they "
+                "will with the trained model.",
+                elem_classes="banner",
+                elem_id="banner",
+            )
         with gr.Tabs():
             with gr.Tab("Text → video", id="t2v"):
                 _text_tab(handlers, models)
@@ -207,44 +211,90 @@ def _controls(models: Models, frames: bool = True) -> dict:
             c["seed"] = gr.Number(0, label="seed", precision=0, minimum=None, scale=2)
             c["random_seed"] = gr.Checkbox(True, label="random seed", scale=1, min_width=120)
         samplers = _samplers(models.video)
-        c["sampler"] = gr.Dropdown([(SAMPLER_NAMES.get(s, s), s) for s in samplers],
-                                   value=cfg.sampler, label="sampler")
-        c["steps"] = Slider(*inputs.STEPS_RANGE, value=min(cfg.steps, 50), step=1, label="steps",
-                            info="fewer = faster and blurrier")
-        c["guidance"] = Slider(*inputs.GUIDANCE_RANGE, value=cfg.guidance, step=0.5,
-                               label="guidance", info="classifier-free guidance; 1 = none")
+        c["sampler"] = gr.Dropdown(
+            [(SAMPLER_NAMES.get(s, s), s) for s in samplers], value=cfg.sampler, label="sampler"
+        )
+        c["steps"] = Slider(
+            *inputs.STEPS_RANGE,
+            value=min(cfg.steps, 50),
+            step=1,
+            label="steps",
+            info="fewer = faster and blurrier",
+        )
+        c["guidance"] = Slider(
+            *inputs.GUIDANCE_RANGE,
+            value=cfg.guidance,
+            step=0.5,
+            label="guidance",
+            info="classifier-free guidance; 1 = none",
+        )
         if frames:
             c["num_frames"] = Slider(
-                cfg.min_frames, max(cfg.max_frames, cfg.min_frames + 1), value=cfg.num_frames,
-                step=models.video.patch_frames, label="frames",
+                cfg.min_frames,
+                max(cfg.max_frames, cfg.min_frames + 1),
+                value=cfg.num_frames,
+                step=models.video.patch_frames,
+                label="frames",
                 interactive=cfg.max_frames > cfg.min_frames,
             )
-        c["fps"] = Slider(*inputs.FPS_RANGE, value=cfg.fps, step=1, label="fps", info="playback speed")
+        c["fps"] = Slider(
+            *inputs.FPS_RANGE, value=cfg.fps, step=1, label="fps", info="playback speed"
+        )
     return c
 
 
-def _results(prefix: str, label: str = "video",
-             key: str = "blue: this video · grey: real clips") -> list:
+def _results(
+    prefix: str, label: str = "video", key: str = "blue: this video · grey: real clips"
+) -> list:
     """Live preview + status, then the video, seed used, readout and flicker figure."""
-    status = gr.Markdown("Ready: the model's current estimate of the clean frames will show here, step by step.", label="status", elem_classes="status", elem_id=f"{prefix}-status")
-    preview = gr.Image(label="live preview (x0 estimate)", show_label=False,
-                       type="filepath", interactive=False, elem_classes="preview", elem_id=f"{prefix}-preview",
-                       buttons=[])
+    status = gr.Markdown(
+        "Ready: the model's current estimate of the clean frames will show here, step by step.",
+        label="status",
+        elem_classes="status",
+        elem_id=f"{prefix}-status",
+    )
+    preview = gr.Image(
+        label="live preview (x0 estimate)",
+        show_label=False,
+        type="filepath",
+        interactive=False,
+        elem_classes="preview",
+        elem_id=f"{prefix}-preview",
+        buttons=[],
+    )
     with gr.Row():
-        video = gr.Video(label=label, elem_id=f"{prefix}-video", interactive=False, autoplay=True, loop=True,
-                         buttons=["download"], height=300, scale=2)
+        video = gr.Video(
+            label=label,
+            elem_id=f"{prefix}-video",
+            interactive=False,
+            autoplay=True,
+            loop=True,
+            buttons=["download"],
+            height=300,
+            scale=2,
+        )
         with gr.Column(scale=1):
             seed_used = gr.Number(label="seed used", precision=0, interactive=False)
             readout = gr.Markdown("", label="readout")
-    plot = gr.LinePlot(x="frame", y="change", color="video", label=f"flicker, mean |x_t − x_(t−1)| per frame ({key})",
-                       x_title="frame t", y_title="mean change", height=300, x_axis_format="d", y_lim=[0, None],
-                       color_map=PLOT_COLOURS)
+    plot = gr.LinePlot(
+        x="frame",
+        y="change",
+        color="video",
+        label=f"flicker, mean |x_t − x_(t−1)| per frame ({key})",
+        x_title="frame t",
+        y_title="mean change",
+        height=300,
+        x_axis_format="d",
+        y_lim=[0, None],
+        color_map=PLOT_COLOURS,
+    )
     return [preview, status, video, seed_used, readout, plot]
 
 
 def _wire(button, stop, fn, inputs_, outputs, api_name: str):
-    event = button.click(fn, inputs_, outputs, api_name=api_name, concurrency_id="sampling",
-                         show_progress="minimal")
+    event = button.click(
+        fn, inputs_, outputs, api_name=api_name, concurrency_id="sampling", show_progress="minimal"
+    )
     stop.click(None, None, None, cancels=[event], api_visibility="private")
     return event
 
@@ -253,8 +303,12 @@ def _values(c: dict, keys) -> list:
     return [c[k] for k in keys]
 
 
-PLOT_COLOURS = {"this video": "#4f46e5", "video model": "#4f46e5", "frame by frame": "#e11d48",
-                "real clips (mean)": "#9ca3af"}
+PLOT_COLOURS = {
+    "this video": "#4f46e5",
+    "video model": "#4f46e5",
+    "frame by frame": "#e11d48",
+    "real clips (mean)": "#9ca3af",
+}
 SAMPLER_NAMES = {"ddim": "DDIM", "ddpm": "DDPM", "euler": "flow Euler", "heun": "flow Heun"}
 KNOBS = ["seed", "random_seed", "steps", "sampler", "guidance"]
 
@@ -265,8 +319,13 @@ KNOBS = ["seed", "random_seed", "steps", "sampler", "guidance"]
 def _text_tab(h: Handlers, models: Models) -> None:
     with gr.Row():
         with gr.Column(scale=1):
-            prompt = gr.Textbox(label="prompt", value=EXAMPLE_PROMPTS[0], max_length=200,
-                                placeholder="a 7 moving up-left", elem_id="t2v-prompt")
+            prompt = gr.Textbox(
+                label="prompt",
+                value=EXAMPLE_PROMPTS[0],
+                max_length=200,
+                placeholder="a 7 moving up-left",
+                elem_id="t2v-prompt",
+            )
             with gr.Row():
                 go = gr.Button("Generate", variant="primary", elem_id="t2v-generate")
                 stop = gr.Button("Stop", variant="stop")
@@ -275,8 +334,14 @@ def _text_tab(h: Handlers, models: Models) -> None:
             c = _controls(models)
         with gr.Column(scale=2):
             outs = _results("t2v")
-    _wire(go, stop, h.text_to_video, [prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
-          outs, "text_to_video")
+    _wire(
+        go,
+        stop,
+        h.text_to_video,
+        [prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
+        outs,
+        "text_to_video",
+    )
 
 
 def _image_tab(h: Handlers, models: Models, examples: dict) -> None:
@@ -284,48 +349,98 @@ def _image_tab(h: Handlers, models: Models, examples: dict) -> None:
         with gr.Column(scale=1):
             with gr.Tabs():
                 with gr.Tab("Upload"):
-                    image = ImageInput(label="first frame", type="filepath", sources=["upload", "clipboard"], height=240)
+                    image = ImageInput(
+                        label="first frame",
+                        type="filepath",
+                        sources=["upload", "clipboard"],
+                        height=240,
+                    )
                 with gr.Tab("Draw"):
                     sketch = gr.Sketchpad(
-                        label="draw a digit (white on black), then Generate", height=300,
-                        canvas_size=(280, 280), fixed_canvas=True, type="numpy", image_mode="RGBA",
-                        brush=gr.Brush(default_size=22, colors=["#ffffff"], default_color="#ffffff",
-                                       color_mode="fixed"),
+                        label="draw a digit (white on black), then Generate",
+                        height=300,
+                        canvas_size=(280, 280),
+                        fixed_canvas=True,
+                        type="numpy",
+                        image_mode="RGBA",
+                        brush=gr.Brush(
+                            default_size=22,
+                            colors=["#ffffff"],
+                            default_color="#ffffff",
+                            color_mode="fixed",
+                        ),
                     )
             prompt = gr.Textbox(label="prompt (optional)", placeholder="a 7 moving up-left")
-            gr.Examples(examples["frames"], label="example frames (real Moving MNIST, held out)",
-                        inputs=[image, prompt], examples_per_page=4)
+            gr.Examples(
+                examples["frames"],
+                label="example frames (real Moving MNIST, held out)",
+                inputs=[image, prompt],
+                examples_per_page=4,
+            )
             with gr.Row():
                 go = gr.Button("Generate", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
             c = _controls(models)
         with gr.Column(scale=2):
             outs = _results("i2v")
-    sketch.change(h.sketch_to_image, [sketch], [image], trigger_mode="always_last",
-                  show_progress="hidden", api_visibility="private", queue=False)
-    _wire(go, stop, h.image_to_video, [image, prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
-          outs, "image_to_video")
+    sketch.change(
+        h.sketch_to_image,
+        [sketch],
+        [image],
+        trigger_mode="always_last",
+        show_progress="hidden",
+        api_visibility="private",
+        queue=False,
+    )
+    _wire(
+        go,
+        stop,
+        h.image_to_video,
+        [image, prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
+        outs,
+        "image_to_video",
+    )
 
 
 def _extend_tab(h: Handlers, models: Models, examples: dict) -> None:
     cfg = models.video.config
     with gr.Row():
         with gr.Column(scale=1):
-            clip = gr.Video(label="a short clip to continue", sources=["upload"], include_audio=True,
-                            height=240, loop=True)
-            gr.Examples([[p] for p, _ in examples["clips"]], [clip], label="example clips (8 frames)")
+            clip = gr.Video(
+                label="a short clip to continue",
+                sources=["upload"],
+                include_audio=True,
+                height=240,
+                loop=True,
+            )
+            gr.Examples(
+                [[p] for p, _ in examples["clips"]], [clip], label="example clips (8 frames)"
+            )
             prompt = gr.Textbox(label="prompt (optional)", placeholder="a 7 moving up-left")
             with gr.Row():
                 new = Slider(*inputs.NEW_FRAMES_RANGE, value=8, step=1, label="new frames")
-                context = Slider(1, max(2, cfg.max_frames - 1), value=min(4, cfg.max_frames - 1), step=1,
-                                 label="context frames", info="how many of the last frames each window sees")
+                context = Slider(
+                    1,
+                    max(2, cfg.max_frames - 1),
+                    value=min(4, cfg.max_frames - 1),
+                    step=1,
+                    label="context frames",
+                    info="how many of the last frames each window sees",
+                )
             with gr.Row():
                 go = gr.Button("Extend", variant="primary")
                 stop = gr.Button("Stop", variant="stop")
             c = _controls(models, frames=False)
         with gr.Column(scale=2):
             outs = _results("extend")
-    _wire(go, stop, h.extend, [clip, new, context, prompt, *_values(c, KNOBS), c["fps"]], outs, "extend")
+    _wire(
+        go,
+        stop,
+        h.extend,
+        [clip, new, context, prompt, *_values(c, KNOBS), c["fps"]],
+        outs,
+        "extend",
+    )
 
 
 def _interpolate_tab(h: Handlers, models: Models, examples: dict) -> None:
@@ -334,7 +449,11 @@ def _interpolate_tab(h: Handlers, models: Models, examples: dict) -> None:
             with gr.Row():
                 first = ImageInput(label="first frame", type="filepath", height=180)
                 last = ImageInput(label="last frame", type="filepath", height=180)
-            gr.Examples(examples["pairs"], [first, last], label="example pairs (first and last frame of real clips)")
+            gr.Examples(
+                examples["pairs"],
+                [first, last],
+                label="example pairs (first and last frame of real clips)",
+            )
             prompt = gr.Textbox(label="prompt (optional)", placeholder="a 7 moving up-left")
             with gr.Row():
                 go = gr.Button("Fill in the middle", variant="primary")
@@ -342,8 +461,14 @@ def _interpolate_tab(h: Handlers, models: Models, examples: dict) -> None:
             c = _controls(models)
         with gr.Column(scale=2):
             outs = _results("interpolate")
-    _wire(go, stop, h.interpolate, [first, last, prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
-          outs, "interpolate")
+    _wire(
+        go,
+        stop,
+        h.interpolate,
+        [first, last, prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
+        outs,
+        "interpolate",
+    )
 
 
 def _flicker_tab(h: Handlers, models: Models) -> None:
@@ -362,10 +487,19 @@ def _flicker_tab(h: Handlers, models: Models) -> None:
                 stop = gr.Button("Stop", variant="stop")
             c = _controls(models)
         with gr.Column(scale=2):
-            outs = _results("flicker", label="left: frame by frame · right: video model",
-                            key="red: frame by frame · blue: video model · grey: real clips")
-    _wire(go, stop, h.flicker_lab, [prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
-          outs, "flicker_lab")
+            outs = _results(
+                "flicker",
+                label="left: frame by frame · right: video model",
+                key="red: frame by frame · blue: video model · grey: real clips",
+            )
+    _wire(
+        go,
+        stop,
+        h.flicker_lab,
+        [prompt, *_values(c, KNOBS), c["num_frames"], c["fps"]],
+        outs,
+        "flicker_lab",
+    )
 
 
 # --- handlers -----------------------------------------------------------------------------------
@@ -382,7 +516,9 @@ class Handlers:
     def _knobs(self, seed, random_seed, steps, sampler, guidance, fps):
         allowed = _samplers(self.m.video)
         if sampler not in allowed:
-            raise ValueError(f"sampler '{sampler}' does not fit this model; choose one of {', '.join(allowed)}")
+            raise ValueError(
+                f"sampler '{sampler}' does not fit this model; choose one of {', '.join(allowed)}"
+            )
         return dict(
             seed=inputs.seed(seed, bool(random_seed)),
             steps=inputs.integer(steps, "steps", *inputs.STEPS_RANGE),
@@ -394,7 +530,9 @@ class Handlers:
         cfg = self.m.video.config
         n = inputs.integer(value, "frames", cfg.min_frames, cfg.max_frames)
         if n % self.m.video.patch_frames:
-            raise ValueError(f"frames must be a multiple of {self.m.video.patch_frames} for this model")
+            raise ValueError(
+                f"frames must be a multiple of {self.m.video.patch_frames} for this model"
+            )
         return n
 
     def _sample(self, stream, *, knobs, fps, prompt="", notes=(), stem="tinyvid"):
@@ -404,7 +542,14 @@ class Handlers:
         final, total = None, 0
         for step, total, preview in stream:
             if step < total:
-                yield self.outbox.png(preview_grid(preview)), f"step {step}/{total}", gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                yield (
+                    self.outbox.png(preview_grid(preview)),
+                    f"step {step}/{total}",
+                    gr.skip(),
+                    gr.skip(),
+                    gr.skip(),
+                    gr.skip(),
+                )
             else:
                 final = preview
         path = self.outbox.mp4(final, fps, stem)
@@ -415,41 +560,75 @@ class Handlers:
             f"{final.shape[1]} frames · {total} steps in {secs:.1f} s",
             *(f"note: {n}" for n in notes),
         ]
-        yield (self.outbox.png(preview_grid(final)), f"done: step {total}/{total}", path, knobs["seed"],
-               "\n\n".join(lines), flicker_table({"this video": final}))
+        yield (
+            self.outbox.png(preview_grid(final)),
+            f"done: step {total}/{total}",
+            path,
+            knobs["seed"],
+            "\n\n".join(lines),
+            flicker_table({"this video": final}),
+        )
 
     @_friendly
     def text_to_video(self, prompt, seed, random_seed, steps, sampler, guidance, num_frames, fps):
         prompt = inputs.prompt(prompt, required=True)
         knobs, fps = self._knobs(seed, random_seed, steps, sampler, guidance, fps)
-        stream = self.m.video.stream(prompt, mode="t2v", num_frames=self._frames(num_frames), **knobs)
+        stream = self.m.video.stream(
+            prompt, mode="t2v", num_frames=self._frames(num_frames), **knobs
+        )
         yield from self._sample(stream, knobs=knobs, fps=fps, prompt=prompt, stem="t2v")
 
     @_friendly
-    def image_to_video(self, image, prompt, seed, random_seed, steps, sampler, guidance, num_frames, fps):
+    def image_to_video(
+        self, image, prompt, seed, random_seed, steps, sampler, guidance, num_frames, fps
+    ):
         if image is None:
             raise ValueError("Upload an image, draw a digit or click an example frame first.")
         frame = inputs.frame(image)
         prompt = inputs.prompt(prompt, required=False)
         knobs, fps = self._knobs(seed, random_seed, steps, sampler, guidance, fps)
-        stream = self.m.video.stream(prompt or None, mode="i2v", image=frame.pixels,
-                                     num_frames=self._frames(num_frames), **knobs)
-        yield from self._sample(stream, knobs=knobs, fps=fps, prompt=prompt, notes=frame.notes, stem="i2v")
+        stream = self.m.video.stream(
+            prompt or None,
+            mode="i2v",
+            image=frame.pixels,
+            num_frames=self._frames(num_frames),
+            **knobs,
+        )
+        yield from self._sample(
+            stream, knobs=knobs, fps=fps, prompt=prompt, notes=frame.notes, stem="i2v"
+        )
 
     @_friendly
-    def extend(self, video, num_new_frames, context, prompt, seed, random_seed, steps, sampler, guidance, fps):
+    def extend(
+        self,
+        video,
+        num_new_frames,
+        context,
+        prompt,
+        seed,
+        random_seed,
+        steps,
+        sampler,
+        guidance,
+        fps,
+    ):
         cfg = self.m.video.config
         context = inputs.integer(context, "context frames", 1, cfg.max_frames - 1)
         new = inputs.integer(num_new_frames, "new frames", *inputs.NEW_FRAMES_RANGE)
         clip, notes = inputs.video_file(video, min_frames=context)
         prompt = inputs.prompt(prompt, required=False)
         knobs, fps = self._knobs(seed, random_seed, steps, sampler, guidance, fps)
-        stream = self.m.video.stream(prompt or None, mode="extend", video=clip, num_new_frames=new,
-                                     context=context, **knobs)
-        yield from self._sample(stream, knobs=knobs, fps=fps, prompt=prompt, notes=notes, stem="extend")
+        stream = self.m.video.stream(
+            prompt or None, mode="extend", video=clip, num_new_frames=new, context=context, **knobs
+        )
+        yield from self._sample(
+            stream, knobs=knobs, fps=fps, prompt=prompt, notes=notes, stem="extend"
+        )
 
     @_friendly
-    def interpolate(self, first, last, prompt, seed, random_seed, steps, sampler, guidance, num_frames, fps):
+    def interpolate(
+        self, first, last, prompt, seed, random_seed, steps, sampler, guidance, num_frames, fps
+    ):
         missing = [name for name, x in (("first", first), ("last", last)) if x is None]
         if missing:
             raise ValueError(
@@ -462,10 +641,12 @@ class Handlers:
         n = self._frames(num_frames)
         if n < 3:
             raise ValueError(f"frames = {n}: interpolation needs at least 3 (first, middle, last)")
-        stream = self.m.video.stream(prompt or None, mode="interpolate", first=a.pixels, last=b.pixels,
-                                     num_frames=n, **knobs)
-        yield from self._sample(stream, knobs=knobs, fps=fps, prompt=prompt, notes=a.notes + b.notes,
-                                stem="interpolate")
+        stream = self.m.video.stream(
+            prompt or None, mode="interpolate", first=a.pixels, last=b.pixels, num_frames=n, **knobs
+        )
+        yield from self._sample(
+            stream, knobs=knobs, fps=fps, prompt=prompt, notes=a.notes + b.notes, stem="interpolate"
+        )
 
     @_friendly
     def flicker_lab(self, prompt, seed, random_seed, steps, sampler, guidance, num_frames, fps):
@@ -484,7 +665,11 @@ class Handlers:
         for step, total, preview in img.stream([prompt] * T, mode="t2v", **img_knobs):
             frames = preview[:, :1].transpose(0, 1)  # [1, T, 1, H, W]: frame 0 of each clip
             if step < total:
-                yield self.outbox.png(preview_grid(frames)), f"frame by frame: step {step}/{total}", *[gr.skip()] * 4
+                yield (
+                    self.outbox.png(preview_grid(frames)),
+                    f"frame by frame: step {step}/{total}",
+                    *[gr.skip()] * 4,
+                )
             else:
                 per_frame = frames
         # 2. the video model, all frames together
@@ -492,23 +677,37 @@ class Handlers:
         for step, total, preview in self.m.video.stream(prompt, mode="t2v", num_frames=T, **knobs):
             if step < total:
                 both = torch.cat([per_frame[0], preview[0]], dim=0)  # [2T, 1, H, W]: two rows of T
-                yield self.outbox.png(preview_grid(both, cols=T)), f"video model: step {step}/{total}", *[gr.skip()] * 4
+                yield (
+                    self.outbox.png(preview_grid(both, cols=T)),
+                    f"video model: step {step}/{total}",
+                    *[gr.skip()] * 4,
+                )
             else:
                 video = preview
         path = self.outbox.mp4(side_by_side(per_frame, video), fps, "flicker")
         fa, fb = flicker_value(per_frame), flicker_value(video)
         real = real_flicker(T)
-        readout = "\n\n".join([
-            f"**frame by frame** flicker {fa:.4f} (×{fa / real:.2f} real)",
-            f"**video model** flicker {fb:.4f} (×{fb / real:.2f} real)",
-            f"real clips: {real:.4f} · ratio frame-by-frame / video: ×{fa / max(fb, 1e-8):.2f}",
-            f"left: {self.m.image_label}",
-            detector_text(self.m.detector, video, prompt).replace("detector reads", "video model: detector reads"),
-            f"{T} frames · {knobs['steps']} steps each · {time.perf_counter() - start:.1f} s",
-        ])
+        readout = "\n\n".join(
+            [
+                f"**frame by frame** flicker {fa:.4f} (×{fa / real:.2f} real)",
+                f"**video model** flicker {fb:.4f} (×{fb / real:.2f} real)",
+                f"real clips: {real:.4f} · ratio frame-by-frame / video: ×{fa / max(fb, 1e-8):.2f}",
+                f"left: {self.m.image_label}",
+                detector_text(self.m.detector, video, prompt).replace(
+                    "detector reads", "video model: detector reads"
+                ),
+                f"{T} frames · {knobs['steps']} steps each · {time.perf_counter() - start:.1f} s",
+            ]
+        )
         both = torch.cat([per_frame[0], video[0]], dim=0)  # [2T, 1, H, W]
-        yield (self.outbox.png(preview_grid(both, cols=T)), "done", path, knobs["seed"], readout,
-               flicker_table({"frame by frame": per_frame, "video model": video}))
+        yield (
+            self.outbox.png(preview_grid(both, cols=T)),
+            "done",
+            path,
+            knobs["seed"],
+            readout,
+            flicker_table({"frame by frame": per_frame, "video model": video}),
+        )
 
     def sketch_to_image(self, sketch):
         """A drawing -> a PNG file the image input shows (what 'Generate' will animate)."""

@@ -34,8 +34,17 @@ def check_video(result, frames: int) -> str:
 
 def text_call(client, prompt="a 7 moving up-left", num_frames=8, fps=8, **kw):
     args = {**FIXED, **kw}
-    return client.predict(prompt, args["seed"], args["random_seed"], args["steps"], args["sampler"],
-                          args["guidance"], num_frames, fps, api_name="/text_to_video")
+    return client.predict(
+        prompt,
+        args["seed"],
+        args["random_seed"],
+        args["steps"],
+        args["sampler"],
+        args["guidance"],
+        num_frames,
+        fps,
+        api_name="/text_to_video",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +87,9 @@ def test_same_seed_gives_same_video_and_random_seed_is_reported(client):
 def test_image_to_video_converts_a_transparent_colour_upload_and_says_so(client, files):
     from gradio_client import handle_file
 
-    r = client.predict(handle_file(files["rgba"]), "", *FIXED.values(), 6, 8, api_name="/image_to_video")
+    r = client.predict(
+        handle_file(files["rgba"]), "", *FIXED.values(), 6, 8, api_name="/image_to_video"
+    )
     readout = check_video(r, 6)
     for words in ("transparent", "grey", "resized from 100×80 to 64×64"):
         assert words in readout
@@ -87,16 +98,24 @@ def test_image_to_video_converts_a_transparent_colour_upload_and_says_so(client,
 def test_extend_adds_the_new_frames_to_the_clip(client, files):
     from gradio_client import handle_file
 
-    r = client.predict(handle_file(files["clip"]), 4, 3, "a 4 moving down", *FIXED.values(), 8,
-                       api_name="/extend")
+    r = client.predict(
+        handle_file(files["clip"]), 4, 3, "a 4 moving down", *FIXED.values(), 8, api_name="/extend"
+    )
     check_video(r, 8 + 4)
 
 
 def test_interpolate_fills_in_the_middle(client, files):
     from gradio_client import handle_file
 
-    r = client.predict(handle_file(files["first"]), handle_file(files["last"]), "", *FIXED.values(), 5, 8,
-                       api_name="/interpolate")
+    r = client.predict(
+        handle_file(files["first"]),
+        handle_file(files["last"]),
+        "",
+        *FIXED.values(),
+        5,
+        8,
+        api_name="/interpolate",
+    )
     check_video(r, 5)
 
 
@@ -105,11 +124,17 @@ def test_flicker_lab_compares_frame_by_frame_with_the_video_model(client):
     readout = check_video(r, 6)
     assert "frame by frame** flicker" in readout and "video model** flicker" in readout
     assert "stand-in image model" in readout
-    assert {row[2] for row in r[5]["data"]} == {"frame by frame", "video model", "real clips (mean)"}
+    assert {row[2] for row in r[5]["data"]} == {
+        "frame by frame",
+        "video model",
+        "real clips (mean)",
+    }
 
 
 def test_streaming_job_yields_a_preview_per_step_before_the_video(client):
-    job = client.submit("a 2 moving left", 1, False, 3, "euler", 2.0, 4, 8, api_name="/text_to_video")
+    job = client.submit(
+        "a 2 moving left", 1, False, 3, "euler", 2.0, 4, 8, api_name="/text_to_video"
+    )
     job.result(timeout=120)
     updates = job.outputs()
     assert len(updates) > 1
@@ -162,14 +187,18 @@ def test_bad_uploads_come_back_as_plain_errors(client, files):
     from gradio_client.exceptions import AppError
 
     def i2v(path):
-        return client.predict(handle_file(path), "", *FIXED.values(), 4, 8, api_name="/image_to_video")
+        return client.predict(
+            handle_file(path), "", *FIXED.values(), 4, 8, api_name="/image_to_video"
+        )
 
     with pytest.raises(AppError, match="too large"):
         i2v(files["huge"])
     with pytest.raises(AppError, match="not an image"):
         i2v(files["not_image"])
     with pytest.raises(AppError, match="the last frame is missing"):
-        client.predict(handle_file(files["first"]), None, "", *FIXED.values(), 5, 8, api_name="/interpolate")
+        client.predict(
+            handle_file(files["first"]), None, "", *FIXED.values(), 5, 8, api_name="/interpolate"
+        )
     with pytest.raises(AppError, match="first and last frame"):
         client.predict(None, None, "", *FIXED.values(), 5, 8, api_name="/interpolate")
     with pytest.raises(AppError, match="Upload an image"):
@@ -177,7 +206,14 @@ def test_bad_uploads_come_back_as_plain_errors(client, files):
     with pytest.raises(AppError, match="at least 9"):  # 8 frames cannot give 9 context frames
         client.predict(handle_file(files["clip"]), 4, 9, "", *FIXED.values(), 8, api_name="/extend")
     with pytest.raises(AppError, match="not a video"):
-        client.predict(handle_file(files["first"].replace("first.png", "notes.png")), 4, 2, "",
-                       *FIXED.values(), 8, api_name="/extend")
+        client.predict(
+            handle_file(files["first"].replace("first.png", "notes.png")),
+            4,
+            2,
+            "",
+            *FIXED.values(),
+            8,
+            api_name="/extend",
+        )
     # the server is still fine afterwards
     check_video(text_call(client, num_frames=4), 4)

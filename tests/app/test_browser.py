@@ -7,8 +7,7 @@ import shutil
 import time
 
 import pytest
-
-from conftest import launch
+from app_server import launch
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +49,9 @@ def page_app(tmp_path_factory):
     from tinyvid.pipelines import WEIGHTS_DIR
 
     if (WEIGHTS_DIR / "default_video.safetensors").is_file():
+        from app_server import free_port
+
         from app import build_app, serve
-        from conftest import free_port
         from tinyvid.pipelines import load_pipeline
 
         demo = build_app(load_pipeline(device="cpu"), workdir=tmp_path_factory.mktemp("shipped"))
@@ -94,8 +94,9 @@ def test_browser_types_a_prompt_and_watches_the_video_arrive(page_app, tmp_path)
             page.click("#t2v-generate")
             page.wait_for_selector("#t2v-video video[src]", timeout=120_000)
             elapsed = time.perf_counter() - start
-            page.wait_for_function("document.querySelector('#t2v-status').innerText.includes('done')",
-                                   timeout=30_000)
+            page.wait_for_function(
+                "document.querySelector('#t2v-status').innerText.includes('done')", timeout=30_000
+            )
             seen = page.evaluate("window.__seen")
             page.wait_for_timeout(500)  # let the first video frame paint
             page.screenshot(path=str(shot), full_page=True)

@@ -7,8 +7,7 @@ import time
 
 import psutil
 import pytest
-
-from conftest import launch
+from app_server import launch
 
 pytestmark = pytest.mark.slow
 
@@ -90,8 +89,10 @@ def test_a_full_queue_turns_extra_jobs_away_politely_and_keeps_serving(tmp_path_
     try:
         client = Client(url, verbose=False)
         results, errors = wave(client, 8)
-        print(f"\nqueue of 2, 8 jobs at once: {len(results)} finished, {len(errors)} turned away: "
-              f"{errors[:1]}")
+        print(
+            f"\nqueue of 2, 8 jobs at once: {len(results)} finished, {len(errors)} turned away: "
+            f"{errors[:1]}"
+        )
         assert results, "the jobs that got in must finish"
         assert all(r[1] == "done: step 2/2" for r in results)
         assert all("queue" in e.lower() and "full" in e.lower() for e in errors), errors

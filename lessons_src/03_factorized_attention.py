@@ -321,9 +321,9 @@ fig.tight_layout()
 # random vectors) and passed through a factorized block. There is no trained video model
 # shipped with the course yet, so the block is untrained: its maps come from the features and
 # its random projections, not from learning. At PyTorch's default initialisation the scores
-# are so small that every map is almost flat (a softmax of near-zero scores is near-uniform;
-# training is what sharpens it), so we draw the `qkv` weights with a larger spread,
-# `2/√C`, to get maps with visible structure.
+# are small, so every map is close to uniform (no weight above a few times 1/256, printed
+# below: a softmax of near-zero scores is near-uniform, and training is what sharpens it), so
+# we draw the `qkv` weights with a larger spread, `2/√C`, to get maps with visible structure.
 #
 # Attention weights are not returned by SDPA, so we recompute them from the block's own layers
 # (LayerNorm, the `qkv` projection, and for the temporal step the frame-position embedding the
@@ -366,6 +366,8 @@ def run_step(step, tokens, weights, extra=None):
 
 with torch.no_grad():
     s_tokens = rearrange(features, "b t c h w -> (b t) (h w) c")  # [8, 256, 32]
+    default_init = FactorizedSpaceTimeAttention(Cf, heads=4)  # PyTorch's default qkv init
+    flat = attention_weights(default_init.spatial, s_tokens)  # [8, 4, 256, 256]
     w_spatial = attention_weights(explorer_block.spatial, s_tokens)  # [8, 4, 256, 256]
     after_spatial = rearrange(run_step(explorer_block.spatial, s_tokens, w_spatial),
                               "(b t) (h w) c -> b t c h w", b=1, h=Hf)  # [1, 8, 32, 16, 16]
@@ -375,6 +377,8 @@ with torch.no_grad():
     ours_out = rearrange(run_step(explorer_block.temporal, t_tokens, w_temporal, frame_pos),
                          "(b h w) t c -> b t c h w", b=1, h=Hf)
     err = (ours_out - explorer_block(features)).abs().max()
+print(f"default init: spatial weights between {flat.min():.4f} and {flat.max():.4f} "
+      f"(uniform would be 1/256 = {1 / 256:.4f}); with the wider init, up to {w_spatial.max():.2f}")
 print(f"recomputed weights reproduce the block's output: max |difference| = {err:.1e}")
 print("spatial weights", tuple(w_spatial.shape), "[frames, heads, query, key];",
       "temporal weights", tuple(w_temporal.shape), "[positions, heads, query frame, key frame]")

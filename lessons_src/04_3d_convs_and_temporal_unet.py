@@ -247,7 +247,7 @@ fig.tight_layout()
 
 # %% [markdown]
 # Both start at the same loss (same weights); the fixed block keeps improving, the seed's
-# stalls several times higher, because no single gain and bias suits both places. The fix is
+# stalls about three times higher (the final losses are in the legend), because no single gain and bias suits both places. The fix is
 # one line: `self.norm1 = nn.GroupNorm(...)`, `self.norm2 = nn.GroupNorm(...)`.
 
 # %% [markdown]
@@ -298,8 +298,8 @@ print(f"inflated U-Net vs image U-Net frame by frame: max |difference| = "
 #
 # - **no residual, Dirac kernel** (Make-A-Video's choice, Singer et al. 2023): `y = conv(x)`
 #   with the centre tap the identity matrix and every other weight 0;
-# - **residual, zero kernel** (what `tinyvid` and Video LDM / AnimateDiff do): `y = x + conv(x)`
-#   with the conv all zeros.
+# - **residual, zero kernel** (what `tinyvid` does, like AnimateDiff's motion modules, Guo et
+#   al. 2023): `y = x + conv(x)` with the conv all zeros.
 #
 # A Dirac kernel *inside* a residual gives `x + x = 2x`. Measured, as the relative change
 # `‖y − x‖ / ‖x‖` on a random video:

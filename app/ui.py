@@ -62,23 +62,24 @@ CSS = """
 """
 
 
-class Slider(gr.Slider):
-    """A slider whose range the handler checks, so an API caller's error names the field."""
-
-    is_template = True  # drawn by the frontend as a plain slider
-
-    def preprocess(self, payload):
-        return payload  # range checked in the handler (app.inputs), with the field's name
+# Two inputs are handed over raw and checked by the handler (app.inputs), so that an API
+# caller's error names the field ("steps = 500 is out of range: choose 1 to 100") and a file
+# that is not an image, or too large to decode, gets a plain answer. The override is per
+# instance: a subclass would make gradio write a .pyi stub next to this file on import.
 
 
-class ImageInput(gr.Image):
-    """An image upload handed over as the file itself: the handler opens it (app.inputs), so a
-    file that is not an image, or is too large to decode, gets a plain answer."""
+def Slider(*args, **kwargs) -> gr.Slider:  # noqa: N802 - reads like the component it makes
+    """A ``gr.Slider`` whose value reaches the handler unchecked (the handler checks it)."""
+    slider = gr.Slider(*args, **kwargs)
+    slider.preprocess = lambda payload: payload
+    return slider
 
-    is_template = True  # drawn by the frontend as a plain image input
 
-    def preprocess(self, payload):
-        return None if payload is None else payload.path
+def ImageInput(**kwargs) -> gr.Image:  # noqa: N802
+    """A ``gr.Image`` upload handed over as the uploaded file's path, unopened."""
+    image = gr.Image(**kwargs)
+    image.preprocess = lambda payload: None if payload is None else payload.path
+    return image
 
 
 def _friendly(fn):

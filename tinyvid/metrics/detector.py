@@ -13,7 +13,8 @@ Two branches, both trained (``tinyvid/metrics/train_detector.py``):
 - a **video branch**, a small (2+1)D CNN (Tran et al. 2018, "A Closer Look at Spatiotemporal
   Convolutions") on 32×32 frames and their differences: a 3×3×3 stem, then spatial 3×3 and
   temporal 3-tap convolutions in turn; its time series, with the centre-of-mass velocity
-  added as two channels, goes through dilated temporal convolutions. The video heads read it
+  added as two channels, goes through dilated temporal convolutions (the centroid's start
+  position and first velocities also go straight to the heads). The video heads read it
   together with the frame branch's features (averaged over frames). The layer under the heads
   gives the video features for FVD (:meth:`Detector.features`, ``[B, D]``).
   Heads: which digits are present (10-way softmax, two digits share it), how many (1 or 2), and for single-digit
@@ -97,9 +98,10 @@ def check_videos(videos: torch.Tensor, min_frames: int = 1, name: str = "videos"
 
 
 def _conv_norm(cin: int, cout: int, kernel, stride, padding, dims: int) -> nn.Sequential:
-    """Conv, norm, ReLU. Frames use BatchNorm; videos use GroupNorm, whose output is the same
-    in training and evaluation (BatchNorm's running statistics lagged far behind the motion
-    branch's batch statistics and broke its evaluation-mode outputs)."""
+    """Conv, norm, ReLU. Frames use BatchNorm (GroupNorm left the frame CNN stuck at chance
+    for hundreds of steps); its running statistics are recomputed after training
+    (``train_detector.recalibrate_batchnorm``). The motion branch uses GroupNorm, whose
+    output is the same in training and evaluation."""
     if dims == 2:
         return nn.Sequential(
             nn.Conv2d(cin, cout, kernel, stride, padding, bias=False),
@@ -202,7 +204,7 @@ class Detector(nn.Module):
             nn.ReLU(),
         )
         self.mlp = nn.Sequential(
-            nn.Linear(cfg.frame_feature_dim + 2 * c + 3, cfg.head_hidden),
+            nn.Linear(cfg.frame_feature_dim + 2 * c + 7, cfg.head_hidden),
             nn.ReLU(),
             nn.Linear(cfg.head_hidden, cfg.feature_dim),
             nn.SiLU(),
@@ -232,15 +234,22 @@ class Detector(nn.Module):
         ff = rearrange(ff, "(b k) d -> b k d", b=B)  # [B, k, Df]
         # 2. motion: the (2+1)D branch on all frames
         #    plus the velocity of the centre of mass, a strong, cheap cue for direction and speed
-        v = centroid_tracks(videos).diff(dim=1) / 3.0  # [B, T-1, 2], about ±1 at normal speed
+        c = centroid_tracks(videos)  # [B, T, 2] pixels
+        v = c.diff(dim=1) / 3.0  # [B, T-1, 2], about ±1 at normal speed
         v = torch.cat([v[:, :1], v], dim=1)  # [B, T, 2]: frame 0 gets the first step
         h = self.video(rearrange(x, "b t c h w -> b c t h w"))  # [B, C, T]
         h = self.temporal(torch.cat([h, rearrange(v, "b t k -> b k t")], dim=1))  # [B, C, T]
         # 3. pool over time (the mean, and the start: labels give the first motion's direction)
-        start = torch.cat([v[:, 0], v.norm(dim=-1).mean(dim=1, keepdim=True)], dim=1)  # [B, 3]
-        pooled = torch.cat(
-            [ff.mean(dim=1), h.mean(dim=2), h[:, :, 0], start], dim=1
-        )  # [B, Df+2C+3]
+        #    where the digit starts matters too: one that starts against a wall may bounce
+        #    in its very first step, and then its label is the direction it came from
+        speed = v.norm(dim=-1).mean(dim=1, keepdim=True)  # [B, 1]
+        start = torch.cat(
+            [v[:, 0], v[:, min(2, T - 1)], speed, c[:, 0] / SIZE * 2 - 1], dim=1
+        )  # [B, 7]
+        # the frame branch learns from its own per-frame loss only (detached): it converges far
+        # faster than when the motion heads' gradients pull on it too
+        appearance = ff.mean(dim=1).detach()  # [B, Df]
+        pooled = torch.cat([appearance, h.mean(dim=2), h[:, :, 0], start], dim=1)  # [B, Df+2C+7]
         f = self.mlp(pooled)  # [B, D]
         return DetectorOutput(
             self.digit_head(f),

@@ -17,8 +17,9 @@ Two branches, both trained (``tinyvid/metrics/train_detector.py``):
   position and first velocities also go straight to the heads). The video heads read it
   together with the frame branch's features (averaged over frames). The layer under the heads
   gives the video features for FVD (:meth:`Detector.features`, ``[B, D]``).
-  Heads: which digits are present (10-way softmax, two digits share it), how many (1 or 2), and for single-digit
-  videos the first motion direction (8 compass directions) and speed (normal/slow).
+  Heads: which digits are present (10-way softmax, two digits share it), how many (1 or 2),
+  and for single-digit videos the first motion direction (8 compass directions) and speed
+  (normal/slow).
 - a **frame branch**, a 2D CNN on single frames that predicts which digits are in the frame;
   its penultimate layer gives per-frame features for per-frame FID
   (:meth:`Detector.frame_features`, ``[B*T, D]``).
@@ -51,7 +52,7 @@ SIZE = 64  # frames are 64×64, as Moving MNIST
 
 @dataclass
 class DetectorConfig:
-    """Sizes of the detector; the defaults train in about 15 minutes on 2 CPU cores."""
+    """Sizes of the detector; the defaults train in 5 minutes on 2 idle CPU cores."""
 
     frame_widths: tuple[int, ...] = (16, 32, 64, 64)  # 2D CNN (appearance), stride-2 stages
     video_widths: tuple[int, ...] = (8, 16, 32, 64)  # (2+1)D CNN (motion only: can be thin)
@@ -81,11 +82,13 @@ def check_videos(videos: torch.Tensor, min_frames: int = 1, name: str = "videos"
         )
     if videos.ndim != 5 or tuple(videos.shape[2:]) != (1, SIZE, SIZE):
         raise ValueError(
-            f"{name} must have shape [B, T, 1, 64, 64] (grey 64×64 frames), got {tuple(videos.shape)}"
+            f"{name} must have shape [B, T, 1, 64, 64] (grey 64×64 frames), "
+            f"got {tuple(videos.shape)}"
         )
     if videos.shape[0] < 1 or videos.shape[1] < min_frames:
         raise ValueError(
-            f"{name} needs at least 1 video and {min_frames} frame(s), got shape {tuple(videos.shape)}"
+            f"{name} needs at least 1 video and {min_frames} frame(s), "
+            f"got shape {tuple(videos.shape)}"
         )
     if not videos.is_floating_point():
         raise ValueError(f"{name} must be a float tensor in [0, 1], got dtype {videos.dtype}")
@@ -359,7 +362,7 @@ def load_detector(path: str | Path | None = None, device: str | torch.device = "
     if not path.is_file():
         raise FileNotFoundError(
             f"detector weights {path} not found; train them with "
-            "`python -m tinyvid train-detector` (about 15 minutes on 2 CPU cores)"
+            "`python -m tinyvid train-detector` (5 minutes on 2 idle CPU cores)"
         )
     expected = _manifest_hash(path)
     if expected is not None and sha256(path) != expected:

@@ -276,7 +276,8 @@ def markdown_table(rows: Sequence[Row]) -> str:
     ]
     for r in rows:
         lines.append(
-            f"| {r.mode} | {r.metric} | {_fmt(r.value)} | {_fmt(r.floor)} | {r.n} | {r.seconds:.1f} |"
+            f"| {r.mode} | {r.metric} | {_fmt(r.value)} | {_fmt(r.floor)} "
+            f"| {r.n} | {r.seconds:.1f} |"
         )
     return "\n".join(lines)
 

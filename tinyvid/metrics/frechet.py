@@ -29,7 +29,10 @@ def _as_f64(x, name: str) -> torch.Tensor:
 
 
 def feature_stats(features) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean ``[D]`` and covariance ``[D, D]`` (float64, unbiased) of ``features [N, D]``, N ≥ 2."""
+    """Mean ``[D]`` and covariance ``[D, D]`` (float64, unbiased) of ``features [N, D]``.
+
+    Needs N ≥ 2.
+    """
     f = _as_f64(features, "features")
     if f.ndim != 2 or f.shape[0] < 2:
         raise ValueError(f"features must be [N, D] with N ≥ 2 samples, got shape {tuple(f.shape)}")
@@ -80,5 +83,5 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
 
 
 def frechet_distance_from_features(features1, features2) -> float:
-    """Fréchet distance between Gaussians fitted to ``features1 [N1, D]`` and ``features2 [N2, D]``."""
+    """Fréchet distance between Gaussians fitted to ``features1 [N1, D]``, ``features2 [N2, D]``."""
     return frechet_distance(*feature_stats(features1), *feature_stats(features2))

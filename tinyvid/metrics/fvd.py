@@ -42,7 +42,7 @@ def fvd(real: torch.Tensor, generated: torch.Tensor, detector: Detector | None =
 def frame_fid(
     real: torch.Tensor, generated: torch.Tensor, detector: Detector | None = None
 ) -> float:
-    """Per-frame FID (ours): Fréchet distance of the detector's frame features, all frames pooled."""
+    """Per-frame FID (ours): Fréchet distance of the detector's frame features, frames pooled."""
     check_videos(real, name="real")
     check_videos(generated, name="generated")
     det = _detector(detector)

@@ -23,7 +23,8 @@ def _check_pair(a: torch.Tensor, b: torch.Tensor) -> None:
     check_pixel_videos(b, name="b")
     if a.shape != b.shape:
         raise ValueError(
-            f"a and b must have the same shape [B, T, C, H, W], got {tuple(a.shape)} and {tuple(b.shape)}"
+            f"a and b must have the same shape [B, T, C, H, W], "
+            f"got {tuple(a.shape)} and {tuple(b.shape)}"
         )
 
 

@@ -35,7 +35,8 @@ def check_pixel_videos(videos: torch.Tensor, min_frames: int = 1, name: str = "v
         )
     if videos.shape[0] < 1 or videos.shape[1] < min_frames:
         raise ValueError(
-            f"{name} needs at least 1 video and {min_frames} frames, got shape {tuple(videos.shape)}"
+            f"{name} needs at least 1 video and {min_frames} frames, "
+            f"got shape {tuple(videos.shape)}"
         )
     if not videos.is_floating_point():
         raise ValueError(f"{name} must be a float tensor in [0, 1], got dtype {videos.dtype}")

@@ -5,7 +5,7 @@ videos, training glyphs, lightly distorted by random affine maps so the detector
 to glyphs it never saw). Held-out accuracy is measured on ``split="test"`` glyphs (never used
 in training) with seeds ``[seed, EVAL_OFFSET + i]``, disjoint from the training seeds.
 
-    python -m tinyvid train-detector            # ≈ 15 min on 2 CPU cores
+    python -m tinyvid train-detector            # ≈ 5 min on 2 idle CPU cores (longer when shared)
     python -m tinyvid.metrics.train_detector --steps 200 --out /tmp/det.safetensors   # a smoke run
 
 Writes ``tinyvid/weights/detector.safetensors`` (fp16), ``detector.json`` (config + the training
@@ -223,8 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     acc = evaluate(det, args.seed, n=args.eval_videos)
     print(f"trained {args.steps} steps in {train_s:.0f}s")
     print(
-        f"held-out ({args.eval_videos} single-digit + {args.eval_videos} two-digit test-glyph videos): "
-        + ", ".join(f"{k} {x:.4f}" for k, x in acc.items()),
+        f"held-out ({args.eval_videos} single-digit + {args.eval_videos} two-digit "
+        "test-glyph videos): " + ", ".join(f"{k} {x:.4f}" for k, x in acc.items()),
         flush=True,
     )
     det.cfg.extra = {

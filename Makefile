@@ -7,7 +7,8 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.tinyvid-installed
-# pytest workers: one per core (pytest-xdist); each worker runs torch single-threaded (tests/conftest.py)
+# pytest workers: one per core (pytest-xdist); each worker, and each notebook kernel it starts,
+# runs torch single-threaded: more threads than cores slows torch down many times over
 WORKERS ?= auto
 PYTEST_ARGS ?=
 
@@ -33,7 +34,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_welcome.ipynb
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 app: $(STAMP)
 	@if [ -f app/__main__.py ]; then $(BIN)/python -m app; \

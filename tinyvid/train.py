@@ -118,7 +118,7 @@ PRESETS: dict[str, dict] = {
     "video": dict(name="video", task="video", model_kind="dit", batch_size=32, steps=4000,
                   lr=3e-4, ckpt_every=100),
     "video-unet": dict(name="video-unet", task="video", model_kind="video_unet",
-                       init_from="tinyvid/weights/image.safetensors", batch_size=32, steps=3000,
+                       init_from="tinyvid/weights/image_video.safetensors", batch_size=32, steps=3000,
                        lr=2e-4, ckpt_every=100),
     # for tests and smoke runs: seconds on a CPU
     "tiny-autoencoder": _tiny(name="tiny-autoencoder", task="autoencoder", model_kind="autoencoder"),

@@ -1,0 +1,49 @@
+"""Ship a trained diffusion model as a pipeline ``tinyvid/weights/NAME_{video,autoencoder}``.
+
+Takes the EMA weights a ``python -m tinyvid train image|video|video-unet`` run left in
+``RUN/model.safetensors``, the autoencoder it was trained with, and the objective and clip
+length of its config, and writes them with :func:`tinyvid.pipelines.save_pipeline` (fp16
+weights, sha256 in MANIFEST). ``load_pipeline(NAME)`` then reads them.
+
+    .venv/bin/python scripts/export_pipeline.py runs/image image        # the per-frame image model
+    .venv/bin/python scripts/export_pipeline.py runs/video-unet default # the shipped video model
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from tinyvid.checkpoints import load_model
+from tinyvid.pipelines import PipelineConfig, VideoPipeline, save_pipeline
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("run", type=Path)
+    p.add_argument("name", help="pipeline name: default (the video model) or image")
+    p.add_argument("--steps", type=int, default=12, help="default sampling steps")
+    p.add_argument("--guidance", type=float, default=3.0)
+    args = p.parse_args()
+    cfg = json.loads((args.run / "config.json").read_text())
+    model = load_model(args.run / "model.safetensors", check_hash=False)
+    autoencoder = load_model(cfg["autoencoder"])
+    frames = cfg["num_frames"]
+    if cfg["task"] == "image":  # a per-frame model: any clip length, frames drawn independently
+        pipe_cfg = PipelineConfig(objective=cfg["objective"], schedule=cfg["schedule"],
+                                  steps=args.steps, guidance=args.guidance, num_frames=16,
+                                  min_frames=1, max_frames=64)
+    else:
+        pipe_cfg = PipelineConfig(objective=cfg["objective"], schedule=cfg["schedule"],
+                                  steps=args.steps, guidance=args.guidance, num_frames=frames,
+                                  min_frames=frames, max_frames=frames)
+    rebuild = f"python -m tinyvid train {cfg['name']} && python scripts/export_pipeline.py {args.run} {args.name}"
+    paths = save_pipeline(VideoPipeline(autoencoder, model, pipe_cfg), name=args.name, fp16=True,
+                          rebuild=rebuild)
+    for kind, path in paths.items():
+        print(f"{kind}: {path} ({path.stat().st_size / 1e6:.2f} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Rebuild every shipped file in tinyvid/weights/, in dependency order.
+#
+#   bash scripts/train_all.sh            # everything
+#   bash scripts/train_all.sh video      # from one stage on: autoencoder|detector|image|video
+#
+# Each stage resumes from runs/NAME/last.safetensors if a previous attempt was interrupted.
+# CPU recipe (2 cores; see tinyvid/weights/README.md for measured wall times):
+#   autoencoder ~16-28 min, detector ~5-15 min, image model ~17 min (3,000 steps of 64 frames),
+#   video model: hours (see tinyvid/weights/RESULTS.md for where the quality bars stand).
+# GPU recipe: the same commands; the trainer picks CUDA and bf16 autocast by itself. Larger
+# batches help there: add e.g. `--set batch_size=128` to the video stage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+from=${1:-autoencoder}
+stages=(autoencoder detector image video)
+run=0
+for stage in "${stages[@]}"; do
+    [ "$stage" = "$from" ] && run=1
+    [ "$run" = 1 ] || continue
+    echo "== $stage"
+    case "$stage" in
+        autoencoder)
+            $PY -m tinyvid train autoencoder
+            $PY scripts/export_autoencoder.py runs/autoencoder ;;
+        detector)
+            $PY -m tinyvid train-detector ;;
+        image)
+            $PY -m tinyvid train image
+            $PY scripts/export_pipeline.py runs/image image ;;
+        video)
+            # the image model inflated with identity temporal layers, fine-tuned on video
+            $PY -m tinyvid train video-unet
+            $PY scripts/export_pipeline.py runs/video-unet default ;;
+    esac
+done
+(cd tinyvid/weights && sha256sum -c MANIFEST)

@@ -7,6 +7,9 @@ weights, sha256 in MANIFEST). ``load_pipeline(NAME)`` then reads them.
 
     .venv/bin/python scripts/export_pipeline.py runs/image image        # the per-frame image model
     .venv/bin/python scripts/export_pipeline.py runs/video-unet default # the shipped video model
+
+A run still in progress has no ``model.safetensors`` yet: ``--from-last`` ships the EMA weights
+of its latest checkpoint (``RUN/last.safetensors``) instead.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import argparse
 import json
 from pathlib import Path
 
-from tinyvid.checkpoints import load_model
+from tinyvid.checkpoints import load_model, load_training_state
 from tinyvid.pipelines import PipelineConfig, VideoPipeline, save_pipeline
 
 
@@ -25,9 +28,20 @@ def main() -> None:
     p.add_argument("name", help="pipeline name: default (the video model) or image")
     p.add_argument("--steps", type=int, default=12, help="default sampling steps")
     p.add_argument("--guidance", type=float, default=3.0)
+    p.add_argument("--from-last", action="store_true",
+                   help="ship the EMA of the latest checkpoint of a run still in progress")
     args = p.parse_args()
     cfg = json.loads((args.run / "config.json").read_text())
-    model = load_model(args.run / "model.safetensors", check_hash=False)
+    if args.from_last:
+        from tinyvid.train import TrainConfig, build_model
+
+        header, parts, _ = load_training_state(args.run / "last.safetensors")
+        model = build_model(TrainConfig.from_dict(header["config"]))
+        model.load_state_dict(parts["ema"])
+        model.eval()
+        print(f"EMA weights of step {header['step']}")
+    else:
+        model = load_model(args.run / "model.safetensors", check_hash=False)
     autoencoder = load_model(cfg["autoencoder"])
     frames = cfg["num_frames"]
     if cfg["task"] == "image":  # a per-frame model: any clip length, frames drawn independently

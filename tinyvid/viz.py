@@ -222,9 +222,9 @@ def flicker_heatmap(video, title: str | None = None, max_frames: int = 15):
     ax.set_xlabel("frame t")
     ax.set_ylabel("mean |x_t − x_{t−1}|", fontsize=8)
     ax.set_ylim(bottom=0)
-    if title:
-        ax.set_title(title, fontsize=9)
-    fig.tight_layout(pad=0.3)
+    if title:  # above everything, with room kept for it
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout(pad=0.3, rect=(0, 0, 1, 0.92 if title else 1))
     return fig
 
 

@@ -191,7 +191,8 @@ def save_model(
     for name, tensor in model.state_dict().items():
         tensor = tensor.detach().to("cpu").contiguous()
         tensors[name] = tensor.half() if fp16 and tensor.is_floating_point() else tensor
-    meta = {"kind": kind_of(model), "config": _config_dict(model.config), "dtype": "float16" if fp16 else "float32"}
+    config = model.config if hasattr(model, "config") else model.cfg  # the detector names it cfg
+    meta = {"kind": kind_of(model), "config": _config_dict(config), "dtype": "float16" if fp16 else "float32"}
     if rebuild:
         meta["rebuild"] = rebuild
     meta.update(extra or {})

@@ -7,7 +7,10 @@ whose keys are the fields of :class:`TrainConfig`. What is trained is the config
 - ``image``: a text-conditioned latent diffusion model on single frames (T = 1), the model the
   flicker lesson applies frame by frame and the starting point for inflation;
 - ``video``: the masked-conditional text-to-video model (every generation mode at once: a
-  random known-frames mask per video, prompt dropout for classifier-free guidance).
+  random known-frames mask per video, prompt dropout for classifier-free guidance);
+- ``detector``: the evaluation detector (:mod:`tinyvid.metrics.detector`): classification
+  losses on distorted glyphs and random clip lengths (``python -m tinyvid train-detector``
+  runs this preset, then calibrates, measures and ships the result).
 
 The loop, in plain view in :func:`train`: AdamW, linear warm-up then cosine decay, gradient
 clipping, an EMA of the weights (what gets shipped), bf16 autocast on CUDA (fp32 on CPU,
@@ -39,7 +42,7 @@ from tqdm.auto import tqdm
 from tinyvid import checkpoints
 from tinyvid.data import MovingMNIST
 
-TASKS = ("autoencoder", "image", "video")
+TASKS = ("autoencoder", "image", "video", "detector")
 STAND_IN_CHANNELS = 16  # without an autoencoder, pixels folded 4×4: [1, 64, 64] -> [16, 16, 16]
 OBJECTIVES = ("flow", "eps", "v")
 
@@ -120,9 +123,14 @@ PRESETS: dict[str, dict] = {
     "video-unet": dict(name="video-unet", task="video", model_kind="video_unet",
                        init_from="tinyvid/weights/image_video.safetensors", batch_size=32, steps=3000,
                        lr=2e-4, ckpt_every=100),
+    "detector": dict(name="detector", task="detector", model_kind="detector", batch_size=32,
+                     steps=3000, lr=1.5e-3, weight_decay=1e-4, warmup_steps=100,
+                     min_lr_ratio=0.05, grad_clip=10.0, ema_decay=0.998, ckpt_every=250),
     # for tests and smoke runs: seconds on a CPU
     "tiny-autoencoder": _tiny(name="tiny-autoencoder", task="autoencoder", model_kind="autoencoder"),
     "tiny-video": _tiny(name="tiny-video", task="video", model_kind="dit", autoencoder=""),
+    "tiny-detector": _tiny(name="tiny-detector", task="detector", model_kind="detector",
+                           model_preset="default"),
     "tiny-image": _tiny(name="tiny-image", task="image", model_kind="image_unet", num_frames=1,
                         autoencoder=""),
 }
@@ -192,10 +200,12 @@ def build_model(cfg: TrainConfig) -> nn.Module:
         raise ValueError(f"unknown model_kind {cfg.model_kind!r}; known: {', '.join(sorted(kinds))}")
     model_cls, config_cls = kinds[cfg.model_kind]
     preset = getattr(config_cls, cfg.model_preset, None)
+    if preset is None and cfg.model_preset == "default":
+        preset = config_cls  # a config whose defaults are its default size
     if preset is None:
         raise ValueError(f"{config_cls.__name__} has no preset {cfg.model_preset!r}")
     config = preset()
-    data = config.to_dict() | cfg.model
+    data = checkpoints._config_dict(config) | cfg.model
     if cfg.task in ("image", "video") and cfg.autoencoder:
         # the diffusion model works in the autoencoder's latent space: match its channels
         ae_cfg = checkpoints.read_config(cfg.autoencoder)["config"]
@@ -234,9 +244,30 @@ class Task:
 
         return rearrange(videos * 2 - 1, "b t c (h p) (w q) -> b t (c p q) h w", p=4, q=4)
 
+    def batches(self, start: int, world: int, rank: int):
+        """The training batches from step ``start`` on: batch ``k`` depends on ``(seed, k)`` only."""
+        cfg = self.cfg
+        if cfg.task == "detector":
+            from tinyvid.metrics.train_detector import detector_batch
+
+            def stream():
+                k = start * world + rank
+                while True:
+                    yield detector_batch(cfg.batch_size, cfg.seed, k)
+                    k += world
+
+            return stream()
+        return iter(MovingMNIST(cfg.batch_size, seed=cfg.seed, start_batch=start * world, rank=rank,
+                                world_size=world, num_frames=cfg.num_frames,
+                                num_digits=tuple(cfg.num_digits)))
+
     def loss(self, model: nn.Module, batch, g: torch.Generator) -> torch.Tensor:
-        videos, _, captions = batch
+        videos, labels, captions = batch
         videos = videos.to(self.device, non_blocking=True)
+        if self.cfg.task == "detector":
+            from tinyvid.metrics.train_detector import losses
+
+            return sum(losses(model, videos, labels, frames_per_video=3, g=g).values())
         if self.cfg.task == "autoencoder":
             return nn.functional.mse_loss(model(videos), videos)  # reconstruction, pixels in [0, 1]
         from tinyvid.diffusion.losses import diffusion_loss, flow_matching_loss, training_cond
@@ -288,6 +319,8 @@ def plot_loss(log: list[dict], path: Path, title: str) -> None:
 
 def preview(task: Task, ema: nn.Module, cfg: TrainConfig, path: Path, seed: int = 0) -> None:
     """A few samples (or reconstructions) of the EMA model, saved as a GIF."""
+    if cfg.task == "detector":
+        return  # nothing to look at: held-out accuracy is its figure
     from tinyvid.data import moving_mnist
     from tinyvid.viz import save_video
 
@@ -383,9 +416,7 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
     autocast = device.type == "cuda" and cfg.amp
 
     # 4. data: batch k of each rank is global batch k*world + rank, whatever was interrupted
-    stream = MovingMNIST(cfg.batch_size, seed=cfg.seed, start_batch=start * world, rank=rank,
-                         world_size=world, num_frames=cfg.num_frames, num_digits=tuple(cfg.num_digits))
-    batches = iter(stream)
+    batches = task.batches(start, world, rank)
 
     def save(step: int) -> None:
         if not main_process:

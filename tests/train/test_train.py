@@ -119,3 +119,23 @@ def test_bench_train_reports_throughput(tmp_path, capsys):
     assert figures["videos_per_s"] > 0 and figures["gflop_per_step"] > 0
     assert "GFLOP/s" in capsys.readouterr().out
     assert json.loads((tmp_path / "b.json").read_text())["params"] == figures["params"]
+
+
+def test_the_detector_trains_on_the_shared_trainer_and_resumes_exactly(tmp_path):
+    from tinyvid.checkpoints import load_model
+    from tinyvid.metrics.detector import Detector
+    from tinyvid.metrics.train_detector import detector_batch
+
+    a, b = detector_batch(4, 0, 7), detector_batch(4, 0, 7)
+    assert torch.equal(a[0], b[0]), "batch k depends on (seed, k) only"
+    cfg = load_config("tiny-detector", {"out_dir": str(tmp_path), "steps": 4, "ckpt_every": 2})
+    train(cfg, progress=False)
+    crashed = load_config("tiny-detector", {"out_dir": str(tmp_path), "name": "crashed",
+                                            "steps": 4, "ckpt_every": 2})
+    train(crashed, stop_at=3, progress=False)
+    train(crashed, progress=False)
+    la = (tmp_path / "tiny-detector" / "log.jsonl").read_text().splitlines()
+    lb = (tmp_path / "crashed" / "log.jsonl").read_text().splitlines()
+    assert [json.loads(x)["loss"] for x in la] == [json.loads(x)["loss"] for x in lb]
+    det = load_model(tmp_path / "tiny-detector" / "model.safetensors", check_hash=False)
+    assert isinstance(det, Detector)

@@ -5,7 +5,8 @@ videos, training glyphs, lightly distorted by random affine maps so the detector
 to glyphs it never saw). Held-out accuracy is measured on ``split="test"`` glyphs (never used
 in training) with seeds ``[seed, EVAL_OFFSET + i]``, disjoint from the training seeds.
 
-    python -m tinyvid train-detector            # ≈ 5 min on 2 idle CPU cores (longer when shared)
+    python -m tinyvid train-detector            # ≈ 5 min on 2 idle CPU cores (the trainer's
+                                                # `detector` preset, then calibrate and ship)
     python -m tinyvid.metrics.train_detector --steps 200 --out /tmp/det.safetensors   # a smoke run
 
 Writes ``tinyvid/weights/detector.safetensors`` (fp16), ``detector.json`` (config + the training
@@ -30,7 +31,6 @@ from tinyvid.data import DigitBank, load_digit_bank, moving_mnist
 from tinyvid.metrics.detector import (
     DEFAULT_WEIGHTS,
     Detector,
-    DetectorConfig,
     save_detector,
     sha256,
 )
@@ -81,9 +81,10 @@ def losses(det: Detector, videos: torch.Tensor, labels, frames_per_video: int, g
     loss = {
         "digits": F.cross_entropy(out.digits, target),
         "count": F.cross_entropy(out.count, labels.num_digits - 1),
-        "direction": F.cross_entropy(out.direction[single], labels.directions[single, 0]),
-        "speed": F.cross_entropy(out.speed[single], labels.speeds[single]),
     }
+    if single.any():  # a small batch may hold only two-digit videos: no direction to learn
+        loss["direction"] = F.cross_entropy(out.direction[single], labels.directions[single, 0])
+        loss["speed"] = F.cross_entropy(out.speed[single], labels.speeds[single])
     frame_target = target[:, None].expand_as(out.frame_digits)  # [B, k, 10]
     loss["frame"] = F.cross_entropy(
         rearrange(out.frame_digits, "b k d -> (b k) d"), rearrange(frame_target, "b k d -> (b k) d")
@@ -117,7 +118,8 @@ def evaluate(det: Detector, seed: int, n: int = 1000, batch: int = 100) -> dict[
     hits = {"digit": 0, "direction": 0, "speed": 0, "frame_digit": 0, "two_digits": 0, "count": 0}
     frames = 0
     for i in range(0, n, batch):
-        v, lab, _ = moving_mnist(batch, seed=[seed, EVAL_OFFSET + i], split="test", num_digits=1)
+        b = min(batch, n - i)  # the last batch may be short
+        v, lab, _ = moving_mnist(b, seed=[seed, EVAL_OFFSET + i], split="test", num_digits=1)
         p = det.predict(v)
         hits["digit"] += int((p["digit"] == lab.digits[:, 0]).sum())
         hits["direction"] += int((p["direction"] == lab.directions[:, 0]).sum())
@@ -127,7 +129,7 @@ def evaluate(det: Detector, seed: int, n: int = 1000, batch: int = 100) -> dict[
         hits["frame_digit"] += int((fl == lab.digits[:, :1]).sum())
         frames += fl.numel()
         v2, lab2, _ = moving_mnist(
-            batch, seed=[seed, 2 * EVAL_OFFSET + i], split="test", num_digits=2
+            b, seed=[seed, 2 * EVAL_OFFSET + i], split="test", num_digits=2
         )
         p2 = det.predict(v2)
         same = (p2["digits"].sort(1).values == lab2.digits.sort(1).values).all(1)  # [B]
@@ -144,16 +146,27 @@ def evaluate(det: Detector, seed: int, n: int = 1000, batch: int = 100) -> dict[
     }
 
 
-def write_manifest(path: Path) -> None:
-    """Set ``path``'s line in ``MANIFEST`` (``sha256  filename``), leaving other lines alone."""
-    manifest = path.parent / "MANIFEST"
-    lines = manifest.read_text().splitlines() if manifest.is_file() else []
-    lines = [ln for ln in lines if ln.split()[-1:] != [path.name]]
-    lines.append(f"{sha256(path)}  {path.name}")
-    manifest.write_text("\n".join(lines) + "\n")
+def detector_batch(batch_size: int, seed: int, k: int):
+    """Training batch ``k``: ``moving_mnist(seed=[seed, k])`` on distorted glyphs (redrawn every
+    100 batches), one or two digits, and for a third of the batches a shorter clip (6-15 frames)
+    so the detector handles any T. Depends on ``(seed, k)`` only, so training resumes exactly."""
+    key = seed * 100_003 + (k // 100) * 100
+    if _BANK_CACHE.get("key") != key:
+        _BANK_CACHE.update(key=key, bank=augmented_bank(load_digit_bank("train"), seed=key))
+    rng = np.random.default_rng([seed, k, 7])
+    T = 16 if rng.random() > 1 / 3 else int(rng.integers(6, 17))
+    return moving_mnist(batch_size, seed=[seed, k], num_frames=T, num_digits=(1, 2),
+                        bank=_BANK_CACHE["bank"])
+
+
+_BANK_CACHE: dict = {}
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Train with the shared trainer (preset ``detector``), then calibrate, measure and ship."""
+    from tinyvid.checkpoints import load_model, record_in_manifest
+    from tinyvid.train import load_config, train
+
     argv = list(sys.argv[1:] if argv is None else argv)
     ap = argparse.ArgumentParser(
         prog="python -m tinyvid train-detector", description=__doc__.split("\n")[0]
@@ -164,63 +177,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     ap.add_argument("--eval-videos", type=int, default=1000, help="held-out videos per eval")
-    ap.add_argument("--eval-every", type=int, default=1000)
+    ap.add_argument("--out-dir", default="runs", help="where the training run lives")
     ap.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
     ap.add_argument("--no-manifest", action="store_true", help="don't touch MANIFEST")
+    ap.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     args = ap.parse_args(argv)
     if args.steps < 1 or args.batch_size < 2:
         raise ValueError(
             f"--steps must be ≥ 1 and --batch-size ≥ 2, got {args.steps}, {args.batch_size}"
         )
-
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    g = torch.Generator().manual_seed(args.seed)
-    rng = np.random.default_rng([args.seed, 7])
-    det = Detector(DetectorConfig())
-    opt = torch.optim.AdamW(det.parameters(), lr=args.lr, weight_decay=1e-4)
-    warmup = max(1, args.steps // 30)  # linear warm-up, then cosine decay to 5 %
-
-    def lr_factor(step: int) -> float:
-        if step < warmup:
-            return 0.1 + 0.9 * step / warmup
-        progress = (step - warmup) / max(1, args.steps - warmup)
-        return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
-    base = load_digit_bank("train")
+    cfg = load_config("detector", {"steps": args.steps, "batch_size": args.batch_size,
+                                   "lr": args.lr, "seed": args.seed, "threads": args.threads,
+                                   "out_dir": args.out_dir,
+                                   "warmup_steps": min(100, max(1, args.steps // 30))})
     t0 = time.time()
-    det.train()
-    for step in range(args.steps):
-        if step % 100 == 0:
-            bank = augmented_bank(base, seed=args.seed * 100_003 + step)
-        # 1. data: fresh videos; a third of the batches keep only the first T' frames (T' in 6..16)
-        T = 16 if rng.random() > 1 / 3 else int(rng.integers(6, 17))
-        v, lab, _ = moving_mnist(
-            args.batch_size, seed=[args.seed, step], num_frames=T, num_digits=(1, 2), bank=bank
-        )
-        # 2. loss and step
-        parts = losses(det, v, lab, frames_per_video=3, g=g)
-        loss = sum(parts.values())
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(det.parameters(), 10.0)  # only against rare spikes
-        opt.step()
-        sched.step()
-        if step % 25 == 0 or step == args.steps - 1:
-            msg = " ".join(f"{k} {x.item():.3f}" for k, x in parts.items())
-            print(
-                f"step {step:5d}  {time.time() - t0:6.0f}s  loss {loss.item():.3f}  ({msg})",
-                flush=True,
-            )
-        if args.eval_every and (step + 1) % args.eval_every == 0 and step + 1 < args.steps:
-            acc = evaluate(det, args.seed, n=min(args.eval_videos, 200))
-            print(
-                "  held-out (200 videos): " + ", ".join(f"{k} {x:.3f}" for k, x in acc.items()),
-                flush=True,
-            )
+    result = train(cfg, resume=not args.fresh)
     train_s = time.time() - t0
-    acc = evaluate(det, args.seed, n=args.eval_videos)
+    det = load_model(result["run_dir"] / "model.safetensors", check_hash=False)  # the EMA
+    acc = evaluate(det, args.seed, n=args.eval_videos)  # recalibrates BatchNorm first
     print(f"trained {args.steps} steps in {train_s:.0f}s")
     print(
         f"held-out ({args.eval_videos} single-digit + {args.eval_videos} two-digit "
@@ -229,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     det.cfg.extra = {
         "command": ("python -m tinyvid train-detector " + shlex.join(argv)).strip(),
+        "trainer_preset": "detector",
         "seed": args.seed,
         "steps": args.steps,
         "batch_size": args.batch_size,
@@ -239,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     path = save_detector(det.eval(), args.out)
     if not args.no_manifest:
-        write_manifest(path)
+        record_in_manifest(path)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB), sha256 {sha256(path)}")
     return 0
 

@@ -83,12 +83,18 @@ class TrainConfig:
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
     amp: bool = True  # bf16 autocast on CUDA only
     compile: bool = False  # torch.compile the model (CUDA)
+    workers: int = 0  # data-generating processes; 0 makes batches in the training process
+    temporal_lr_mult: float = 1.0  # lr factor for parameters named 'temporal*' (inflated video)
+    time_budget_s: float = 0.0  # > 0: shrink `steps` to what fits in this many seconds
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
         if self.objective not in OBJECTIVES:
             raise ValueError(f"objective must be one of {OBJECTIVES}, got {self.objective!r}")
+        if self.workers < 0 or self.time_budget_s < 0 or self.temporal_lr_mult <= 0:
+            raise ValueError("workers and time_budget_s must be ≥ 0 and temporal_lr_mult > 0, got "
+                             f"{self.workers}, {self.time_budget_s}, {self.temporal_lr_mult}")
         for name in ("steps", "batch_size", "num_frames", "log_every", "ckpt_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")
@@ -168,8 +174,7 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 def ema_update(ema: nn.Module, model: nn.Module, decay: float, step: int) -> None:
     """``ema ← d·ema + (1 − d)·model`` with ``d`` warmed up as ``min(decay, (1+k)/(10+k))``."""
     d = min(decay, (1 + step) / (10 + step))
-    for e, p in zip(ema.parameters(), model.parameters()):
-        e.lerp_(p.detach(), 1 - d)
+    torch._foreach_lerp_(list(ema.parameters()), [p.detach() for p in model.parameters()], 1 - d)
     for e, b in zip(ema.buffers(), model.buffers()):
         e.copy_(b)
 
@@ -215,6 +220,39 @@ def build_model(cfg: TrainConfig) -> nn.Module:
     return model_cls(config_cls.from_dict(data))
 
 
+def _one_thread(_worker: int) -> None:
+    torch.set_num_threads(1)  # data workers share the cores with each other
+
+
+BUDGET_PROBE = (10, 60)  # time steps start+10 .. start+60 to predict how many fit the budget
+BUDGET_RESERVE_S = 20.0  # kept back from time_budget_s for the final save, export and preview
+
+
+def fit_steps_to_budget(cfg: TrainConfig, start: int, probe_seconds: float, elapsed: float,
+                        run_dir: Path, main_process: bool) -> None:
+    """Shrink ``cfg.steps`` to the steps that fit ``cfg.time_budget_s`` at the measured speed.
+
+    Called once, after ``BUDGET_PROBE`` steps; the cosine schedule then decays over the new
+    length. Every rank measures the same kind of step, but rank 0's figure is used by all.
+    """
+    per_step = probe_seconds / (BUDGET_PROBE[1] - BUDGET_PROBE[0])
+    left = cfg.time_budget_s - BUDGET_RESERVE_S - elapsed
+    fit = start + BUDGET_PROBE[1] + max(0, int(left / per_step))
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        import torch.distributed as dist
+
+        box = [fit]
+        dist.broadcast_object_list(box, src=0)
+        fit = box[0]
+    if fit < cfg.steps:
+        if main_process:
+            print(f"time budget {cfg.time_budget_s:.0f} s at {per_step * 1000:.0f} ms/step: "
+                  f"{cfg.steps} steps -> {fit}", file=sys.stderr)
+        cfg.steps = max(fit, cfg.warmup_steps + 1, start + BUDGET_PROBE[1])
+        if main_process:
+            checkpoints.write_json(run_dir / "config.json", asdict(cfg))
+
+
 class Task:
     """Turns a data batch into a loss for one kind of model."""
 
@@ -244,9 +282,21 @@ class Task:
 
         return rearrange(videos * 2 - 1, "b t c (h p) (w q) -> b t (c p q) h w", p=4, q=4)
 
-    def batches(self, start: int, world: int, rank: int):
-        """The training batches from step ``start`` on: batch ``k`` depends on ``(seed, k)`` only."""
+    def batches(self, start: int, world: int, rank: int, workers: int = 0, pin: bool = False):
+        """The training batches from step ``start`` on: batch ``k`` depends on ``(seed, k)`` only.
+
+        ``workers`` > 0 makes them in that many background processes (the same batches, in
+        the same order: each worker makes every ``workers``-th one and the loader interleaves).
+        """
         cfg = self.cfg
+        if workers and cfg.task != "detector":
+            dataset = MovingMNIST(cfg.batch_size, seed=cfg.seed, start_batch=start * world, rank=rank,
+                                  world_size=world, num_frames=cfg.num_frames,
+                                  num_digits=tuple(cfg.num_digits))
+            loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=workers,
+                                                 pin_memory=pin, prefetch_factor=4,
+                                                 worker_init_fn=_one_thread, persistent_workers=True)
+            return iter(loader)
         if cfg.task == "detector":
             from tinyvid.metrics.train_detector import detector_batch
 
@@ -378,14 +428,18 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
     main_process = rank == 0
 
     # 2. model, EMA, optimizer
+    t_start = time.perf_counter()  # time_budget_s counts from here
     torch.manual_seed(cfg.seed)
     model = build_model(cfg).to(device).train()
     ema = copy.deepcopy(model).eval().requires_grad_(False)
-    decay, no_decay = [], []
-    for p in model.parameters():
-        (decay if p.ndim >= 2 else no_decay).append(p)  # no weight decay on biases and norms
+    groups: dict[tuple[bool, bool], list[nn.Parameter]] = {}
+    for name, p in model.named_parameters():
+        temporal = cfg.temporal_lr_mult != 1.0 and ".temporal" in f".{name}"
+        groups.setdefault((p.ndim >= 2, temporal), []).append(p)  # no weight decay on biases, norms
     optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        [{"params": ps, "weight_decay": cfg.weight_decay if decays else 0.0,
+          "lr_mult": cfg.temporal_lr_mult if temporal else 1.0}
+         for (decays, temporal), ps in sorted(groups.items())],
         lr=cfg.lr, betas=(0.9, 0.99),
     )
 
@@ -416,7 +470,7 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
     autocast = device.type == "cuda" and cfg.amp
 
     # 4. data: batch k of each rank is global batch k*world + rank, whatever was interrupted
-    batches = task.batches(start, world, rank)
+    batches = task.batches(start, world, rank, workers=cfg.workers, pin=device.type == "cuda")
 
     def save(step: int) -> None:
         if not main_process:
@@ -429,29 +483,41 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=cfg.name,
                disable=not (progress and main_process), dynamic_ncols=True)
     t0, seen, loss_value = time.perf_counter(), 0, float("nan")
+    t_probe = t0
     log_file = open(log_path, "a") if main_process else None  # noqa: SIM115 - closed below
     try:
         for step in bar:
+            if step >= cfg.steps:  # the time budget shrank the run
+                break
+            lr = lr_at(step, cfg)
             for group in optimizer.param_groups:
-                group["lr"] = lr_at(step, cfg)
+                group["lr"] = lr * group.get("lr_mult", 1.0)
             g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step * world + rank)
             batch = next(batches)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
                 loss = task.loss(net, batch, g)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"loss became {loss.item()} at step {step}; lower lr or check data")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             grad_norm = nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             optimizer.step()
             ema_update(ema, model, cfg.ema_decay, step)
             seen += cfg.batch_size * world
-            loss_value = loss.item()
 
             done = step + 1
-            if main_process and (done % cfg.log_every == 0 or done == cfg.steps):
+            if cfg.time_budget_s and done == start + BUDGET_PROBE[1] and done < cfg.steps:
+                now = time.perf_counter()
+                fit_steps_to_budget(cfg, start, now - t_probe, now - t_start, run_dir, main_process)
+                bar.total = cfg.steps
+            elif done == start + BUDGET_PROBE[0]:
+                t_probe = time.perf_counter()
+            log_now = done % cfg.log_every == 0 or done == cfg.steps
+            if log_now or device.type == "cpu":  # on a GPU, reading the loss waits for the GPU
+                loss_value = loss.item()
+                if not math.isfinite(loss_value):
+                    raise FloatingPointError(f"loss became {loss_value} at step {step}; lower lr or check data")
+            if main_process and log_now:
                 rate = seen / (time.perf_counter() - t0)
-                row = {"step": done, "loss": loss_value, "lr": group["lr"],
+                row = {"step": done, "loss": loss_value, "lr": lr,
                        "grad_norm": float(grad_norm), "videos_per_s": round(rate, 2),
                        "time": round(time.time(), 1)}
                 log.append(row)

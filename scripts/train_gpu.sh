@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# GPU recipe for the shipped generative models: the per-frame image model, then the video
+# model inflated from it, each stage inside a time budget (the trainer measures its own speed
+# after 60 steps and fits the cosine schedule to the budget). On one H100/H200 the defaults
+# take about 9 minutes in all.
+#
+#   bash scripts/train_gpu.sh                 # image 130 s, video 340 s, then export both
+#   IMAGE_S=300 VIDEO_S=900 bash scripts/train_gpu.sh
+#   PACK=results.tar.gz bash scripts/train_gpu.sh   # also pack weights, logs and previews
+#
+# Each stage writes runs/NAME/{log.jsonl,loss.png,preview.gif,model.safetensors}; the
+# exports write tinyvid/weights/{image,default}_{video,autoencoder}.* and MANIFEST.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-python3}
+RUNS=${RUNS:-runs}
+IMAGE_S=${IMAGE_S:-130}
+VIDEO_S=${VIDEO_S:-340}
+DEVICE=${DEVICE:-cuda}
+PACK=${PACK:-}
+IMAGE_BATCH=${IMAGE_BATCH:-1024}  # frames
+VIDEO_BATCH=${VIDEO_BATCH:-128}   # clips of 16 frames
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
+
+# data workers: each keeps a few batches in shared memory; stay well inside /dev/shm
+shm_mb=$(df -Pm /dev/shm 2>/dev/null | awk 'NR==2 {print $4}')
+cores=$(nproc)
+workers=$(( cores > 4 ? cores - 4 : 1 ))
+[ "$workers" -gt 12 ] && workers=12
+if [ -n "$shm_mb" ] && [ "$shm_mb" -lt $(( workers * 2 * 34 * 2 )) ]; then
+    workers=$(( shm_mb / (2 * 34 * 2) ))
+fi
+echo "device $DEVICE, $cores cores, /dev/shm ${shm_mb:-?} MB free -> $workers data workers"
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
+
+pack() {
+    [ -n "$PACK" ] || return 0
+    local files=()
+    for f in tinyvid/weights/MANIFEST tinyvid/weights/{image,default}_{video,autoencoder}.{safetensors,json}; do
+        [ -f "$f" ] && files+=("$f")
+    done
+    for r in image video-unet; do
+        for f in config.json log.jsonl loss.png preview.gif; do
+            [ -f "$RUNS/$r/$f" ] && files+=("$RUNS/$r/$f")
+        done
+    done
+    tar czf "$PACK.tmp" "${files[@]}" && mv "$PACK.tmp" "$PACK" && echo "packed ${#files[@]} files into $PACK"
+}
+
+# stage() NAME BUDGET ARGS...: train, and once more without bf16 autocast if that failed early
+stage() {
+    local name=$1 budget=$2; shift 2
+    local t0=$SECONDS
+    $PY -m tinyvid train "$name" --set out_dir="$RUNS" device="$DEVICE" time_budget_s="$budget" "$@" && return 0
+    local spent=$(( SECONDS - t0 ))
+    if [ "$spent" -lt $(( budget / 2 )) ]; then
+        echo "== $name failed after ${spent} s; again in fp32 with the time left" >&2
+        rm -rf "${RUNS:?}/$name"
+        $PY -m tinyvid train "$name" --set out_dir="$RUNS" device="$DEVICE" amp=false \
+            time_budget_s=$(( budget - spent )) "$@" && return 0
+    fi
+    return 1
+}
+
+echo "== image model ($IMAGE_S s)"
+image_weights=tinyvid/weights/image_video.safetensors  # the shipped one, if this stage fails
+if stage image "$IMAGE_S" batch_size="$IMAGE_BATCH" lr=8e-4 steps=100000 warmup_steps=100 \
+        ema_decay=0.998 ckpt_every=1000 log_every=50 workers="$workers"; then
+    $PY scripts/export_pipeline.py "$RUNS/image" image && image_weights=$RUNS/image/model.safetensors
+fi
+pack
+
+echo "== video model ($VIDEO_S s), inflated from $image_weights"
+if stage video-unet "$VIDEO_S" init_from="$image_weights" batch_size="$VIDEO_BATCH" lr=4e-4 \
+        temporal_lr_mult=2.5 steps=100000 warmup_steps=100 ema_decay=0.998 ckpt_every=1000 \
+        log_every=50 workers="$workers"; then
+    $PY scripts/export_pipeline.py "$RUNS/video-unet" default
+fi
+pack

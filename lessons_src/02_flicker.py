@@ -6,8 +6,7 @@
 # "video" out of perfect frames that is still a bad video, run the shipped per-frame image
 # model, and write the four measurements yourself. Follows the seed's section "The Temporal
 # Consistency Problem". About 40 minutes; runs in well under a minute on a laptop CPU; uses
-# the shipped per-frame image model (a first, partly trained version) and the shipped
-# detector.
+# the shipped per-frame image model, the shipped video model and the shipped detector.
 #
 # ## Set-up
 
@@ -149,12 +148,11 @@ plot_tracks({"real": real7, "stitched": stitched7}, "Real motion vs independentl
 #
 # Now the real thing. `load_pipeline("image")` is tinyvid's per-frame image model: a latent
 # U-Net with no layer that looks across frames, so asking it for 16 frames gives 16
-# independent images, each from its own noise. **Honest status:** the shipped weights are a
-# first, partly trained version (3,000 training steps, see `tinyvid/weights/RESULTS.md`): its
-# frames are digit-like strokes, thinner than real digits (some frames come out empty), and
-# the prompt steers them only weakly so far; its evaluation there measured a teleportation
-# rate of 72 %. That is enough to show the problem. A better-trained image model would draw
-# nicer frames, but nothing in it would tie one frame to the next.
+# independent images, each from its own noise. It was trained on about 2 million single
+# frames (see `tinyvid/weights/RESULTS.md`), and it is also the starting point of the video
+# model: lesson 04's inflation copies its weights. Each of its frames is a fair digit of the
+# prompt, but nothing in it ties one frame to the next; its evaluation measured a
+# teleportation rate of 84 %.
 
 # %%
 image_pipe = load_pipeline("image")
@@ -164,7 +162,7 @@ digits = [int(p.split()[1]) for p in prompts]
 directions = [p.split()[-1] for p in prompts]
 per_frame = image_pipe.text_to_video(prompts, num_frames=T, seed=0).cpu()  # [8, T, 1, 64, 64]
 frame_grid(per_frame[:4], every=2, titles=[f"image model, frame by frame: '{p}'" for p in prompts[:4]],
-           suptitle="The per-frame image model (partly trained): each frame drawn on its own");
+           suptitle="The per-frame image model: each frame drawn on its own");
 
 # %%
 fig = flicker_heatmap(per_frame[2:3])
@@ -206,10 +204,10 @@ fig.tight_layout()
 # %% [markdown]
 # ## Side by side, on the same prompts
 #
-# The fix is a video model that denoises all 16 frames together. When tinyvid's video model
-# is shipped (`tinyvid/weights/default_video.safetensors`) the cell below runs it on the same
-# prompts; until then it shows real Moving MNIST videos of those prompts, the target any video
-# model aims for.
+# The fix is a video model that denoises all 16 frames together. The cell below runs
+# tinyvid's shipped video model (`load_pipeline("default")`: the same U-Net, inflated with
+# temporal layers and trained on clips) on the same prompts and the same seed. (Without its
+# weights file it shows real Moving MNIST videos of those prompts instead.)
 
 # %%
 if (WEIGHTS_DIR / "default_video.safetensors").is_file():
@@ -257,11 +255,13 @@ print("\n".join(lines))
 #   prompt, and yet flicker well above real, most steps teleporting and an acceleration
 #   dozens of times real. Independence alone does that. Even the detector's video heads,
 #   which look at motion too, misread some of these videos.
-# - The image model adds drift on top: its frames do not even agree on the digit, so the
-#   video-level reading rarely matches the prompt. Its flicker can even come out *below*
-#   real, because its thin strokes carry little ink that can change (`RESULTS.md` notes the
-#   same); teleportation, acceleration and drift give it away. That is why flicker is read
-#   beside real videos and beside the other measures, never alone: a frozen video scores 0.
+# - The image model adds drift on top: its frames do not always agree on the digit, so
+#   the video-level reading often misses the prompt, and its digits jump from place to place.
+# - The video model, the same network plus temporal layers, stops the teleporting and brings
+#   flicker and acceleration close to real. It is not perfect: some of its frames still
+#   read as another digit (the "id drift" column), which is where more training goes.
+# - Flicker is read beside real videos and beside the other measures, never alone: a frozen
+#   video scores 0, and a model whose strokes carry little ink flickers little.
 #
 # ## Play with it: shared vs independent
 #

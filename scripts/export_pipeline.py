@@ -28,6 +28,8 @@ def main() -> None:
     p.add_argument("name", help="pipeline name: default (the video model) or image")
     p.add_argument("--steps", type=int, default=12, help="default sampling steps")
     p.add_argument("--guidance", type=float, default=3.0)
+    p.add_argument("--rebuild", default="",
+                   help="the command that rebuilds these weights, recorded in the JSON")
     p.add_argument("--from-last", action="store_true",
                    help="ship the EMA of the latest checkpoint of a run still in progress")
     args = p.parse_args()
@@ -52,7 +54,7 @@ def main() -> None:
         pipe_cfg = PipelineConfig(objective=cfg["objective"], schedule=cfg["schedule"],
                                   steps=args.steps, guidance=args.guidance, num_frames=frames,
                                   min_frames=frames, max_frames=frames)
-    rebuild = f"python -m tinyvid train {cfg['name']} && python scripts/export_pipeline.py {args.run} {args.name}"
+    rebuild = args.rebuild or f"python -m tinyvid train {cfg['name']} && python scripts/export_pipeline.py {args.run} {args.name}"
     paths = save_pipeline(VideoPipeline(autoencoder, model, pipe_cfg), name=args.name, fp16=True,
                           rebuild=rebuild)
     for kind, path in paths.items():

@@ -8,8 +8,9 @@
 # CPU recipe (2 cores; see tinyvid/weights/README.md for measured wall times):
 #   autoencoder ~16-28 min, detector ~5-15 min, image model ~17 min (3,000 steps of 64 frames),
 #   video model: hours (see tinyvid/weights/RESULTS.md for where the quality bars stand).
-# GPU recipe: the same commands; the trainer picks CUDA and bf16 autocast by itself. Larger
-# batches help there: add e.g. `--set batch_size=128` to the video stage.
+# GPU recipe for the image and video models: scripts/train_gpu.sh (about 11 minutes on one
+# H200: larger batches, data-generating workers, time budgets). The trainer picks CUDA and
+# bf16 autocast by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}

@@ -179,6 +179,21 @@ def ema_update(ema: nn.Module, model: nn.Module, decay: float, step: int) -> Non
         e.copy_(b)
 
 
+def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
+    """AdamW without weight decay on biases and norms; each group's ``lr_mult`` scales the
+    schedule's lr (``temporal_lr_mult`` for layers named ``temporal*``, 1 for the rest)."""
+    groups: dict[tuple[bool, bool], list[nn.Parameter]] = {}
+    for name, p in model.named_parameters():
+        temporal = cfg.temporal_lr_mult != 1.0 and any(part.startswith("temporal") for part in name.split("."))
+        groups.setdefault((p.ndim >= 2, temporal), []).append(p)
+    return torch.optim.AdamW(
+        [{"params": ps, "weight_decay": cfg.weight_decay if decays else 0.0,
+          "lr_mult": cfg.temporal_lr_mult if temporal else 1.0}
+         for (decays, temporal), ps in sorted(groups.items())],
+        lr=cfg.lr, betas=(0.9, 0.99),
+    )
+
+
 def pick_device(name: str = "auto") -> torch.device:
     if name != "auto":
         return torch.device(name)
@@ -295,8 +310,16 @@ class Task:
                                   num_digits=tuple(cfg.num_digits))
             loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=workers,
                                                  pin_memory=pin, prefetch_factor=4,
-                                                 worker_init_fn=_one_thread, persistent_workers=True)
-            return iter(loader)
+                                                 worker_init_fn=_one_thread)
+
+            def from_workers():
+                it = iter(loader)
+                try:
+                    yield from it
+                finally:
+                    del it  # stops the worker processes now, not at garbage collection
+
+            return from_workers()
         if cfg.task == "detector":
             from tinyvid.metrics.train_detector import detector_batch
 
@@ -432,16 +455,7 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
     torch.manual_seed(cfg.seed)
     model = build_model(cfg).to(device).train()
     ema = copy.deepcopy(model).eval().requires_grad_(False)
-    groups: dict[tuple[bool, bool], list[nn.Parameter]] = {}
-    for name, p in model.named_parameters():
-        temporal = cfg.temporal_lr_mult != 1.0 and ".temporal" in f".{name}"
-        groups.setdefault((p.ndim >= 2, temporal), []).append(p)  # no weight decay on biases, norms
-    optimizer = torch.optim.AdamW(
-        [{"params": ps, "weight_decay": cfg.weight_decay if decays else 0.0,
-          "lr_mult": cfg.temporal_lr_mult if temporal else 1.0}
-         for (decays, temporal), ps in sorted(groups.items())],
-        lr=cfg.lr, betas=(0.9, 0.99),
-    )
+    optimizer = make_optimizer(model, cfg)
 
     # 3. resume
     run_dir = Path(cfg.out_dir) / cfg.name
@@ -534,6 +548,8 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
         if log_file is not None:
             log_file.close()
         bar.close()
+        if hasattr(batches, "close"):
+            batches.close()
 
     # 6. the result: EMA weights as a model file the pipelines can load
     if main_process:

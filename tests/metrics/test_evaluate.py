@@ -80,9 +80,22 @@ def test_image_to_video_and_interpolation_score_the_given_frames(det):
     assert i2v["first_frame_psnr"].value == 100.0
     assert i2v["first_frame_ssim"].value == pytest.approx(1.0)
     assert i2v["flicker"].value == 0.0
+    assert i2v["identity_kept"].value == 1.0, "a frozen first frame keeps its digit"
+    assert i2v["identity_kept"].floor >= 0.75, "real videos mostly keep theirs too"
     interp = by_metric(evaluate_interpolation(crossfade, PROMPTS[:8], det))
     assert interp["end_frames_psnr"].value == 100.0
     assert interp["middle_frames_psnr"].value < 30
+
+
+def test_identity_kept_notices_a_digit_that_changes(det):
+    from tinyvid.data import moving_mnist
+    from tinyvid.metrics.evaluate import identity_kept
+
+    threes = moving_mnist(8, seed=1, digits=3, num_frames=16)[0]
+    sevens = moving_mnist(8, seed=2, digits=7, num_frames=16)[0]
+    swapped = torch.cat([threes[:, :8], sevens[:, 8:]], dim=1)  # the digit changes half-way
+    assert identity_kept(threes, threes[:, 0], det) >= 0.75
+    assert identity_kept(swapped, threes[:, 0], det) <= 0.25
 
 
 def test_cli_real_vs_real_prints_the_floor_and_writes_json(tmp_path, capsys):

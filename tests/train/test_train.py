@@ -139,3 +139,45 @@ def test_the_detector_trains_on_the_shared_trainer_and_resumes_exactly(tmp_path)
     assert [json.loads(x)["loss"] for x in la] == [json.loads(x)["loss"] for x in lb]
     det = load_model(tmp_path / "tiny-detector" / "model.safetensors", check_hash=False)
     assert isinstance(det, Detector)
+
+
+def _losses(run_dir):
+    return [json.loads(x)["loss"] for x in (run_dir / "log.jsonl").read_text().splitlines()]
+
+
+def test_data_workers_give_the_same_batches_in_the_same_order(tmp_path):
+    train(tiny(tmp_path, "inline", steps=5, log_every=1), progress=False)
+    train(tiny(tmp_path, "workers", steps=5, log_every=1, workers=2), progress=False)
+    assert _losses(tmp_path / "inline") == _losses(tmp_path / "workers")
+
+
+def test_time_budget_shrinks_the_run_to_fit(tmp_path, monkeypatch):
+    import tinyvid.train as tv
+
+    monkeypatch.setattr(tv, "BUDGET_PROBE", (1, 3))
+    monkeypatch.setattr(tv, "BUDGET_RESERVE_S", 0.0)
+    ticks = iter(range(10_000))  # a fake clock: every reading is one second later
+    monkeypatch.setattr(tv.time, "perf_counter", lambda: float(next(ticks)))
+    cfg = tiny(tmp_path, "budget", steps=1000, warmup_steps=1, ckpt_every=1000, time_budget_s=30)
+    out = train(cfg, progress=False)
+    assert 4 <= out["step"] < 30, out
+    saved = json.loads((tmp_path / "budget" / "config.json").read_text())
+    assert saved["steps"] == out["step"], "the fitted length is recorded with the run"
+
+
+def test_temporal_layers_get_their_own_learning_rate():
+    from tinyvid.nn.unet import UNetConfig, VideoUNet
+    from tinyvid.train import make_optimizer
+
+    model = VideoUNet(UNetConfig.tiny())
+    names = {id(p): n for n, p in model.named_parameters()}
+    opt = make_optimizer(model, TrainConfig(temporal_lr_mult=3.0, weight_decay=0.05))
+    mult = {names[id(p)]: g["lr_mult"] for g in opt.param_groups for p in g["params"]}
+    assert len(mult) == len(names), "every parameter is optimised once"
+    temporal = [n for n in names.values() if ".temporal" in n]
+    assert temporal and all(mult[n] == 3.0 for n in temporal)
+    assert all(m == 1.0 for n, m in mult.items() if n not in temporal)
+    decay = {names[id(p)]: g["weight_decay"] for g in opt.param_groups for p in g["params"]}
+    assert all(decay[n] == (0.05 if p.ndim >= 2 else 0.0) for n, p in model.named_parameters())
+    plain = make_optimizer(model, TrainConfig())
+    assert {g["lr_mult"] for g in plain.param_groups} == {1.0}

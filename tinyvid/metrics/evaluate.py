@@ -148,6 +148,15 @@ def evaluate_text_to_video(
     return rows
 
 
+@torch.no_grad()
+def identity_kept(videos: torch.Tensor, images: torch.Tensor, detector: Detector) -> float:
+    """Share of videos whose last frame reads (detector frame branch) as the same digit as
+    the given first frame: does image-to-video keep the digit it was shown to the end?"""
+    first = detector.frame_logits(images[:, None]).argmax(-1)[:, 0]  # [B]
+    last = detector.frame_logits(videos[:, -1:]).argmax(-1)[:, 0]  # [B]
+    return (first == last).float().mean().item()
+
+
 def evaluate_image_to_video(
     generate: ImageToVideo,
     prompts: Sequence[str],
@@ -166,8 +175,10 @@ def evaluate_image_to_video(
     check_videos(videos, min_frames=3, name="generated videos")
     reference = real_videos_for_prompts(prompts, seed=REF_SEED, num_frames=videos.shape[1])
     fid, s = _timed(lambda: first_frame_fidelity(videos, images))
+    kept, s_kept = _timed(lambda: identity_kept(videos, images, det))
     rows = [Row("i2v", "seconds_per_video", gen_s / n, None, n, gen_s)]
     rows += [Row("i2v", k, v, None, n, s) for k, v in fid.items()]
+    rows.append(Row("i2v", "identity_kept", kept, identity_kept(source, images, det), n, s_kept))
     rows += _fvd_rows("i2v", videos, reference, source, det, floor_cache)
     rows += _temporal_rows("i2v", videos, source, gen_s)
     return rows

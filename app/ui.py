@@ -190,7 +190,7 @@ def build_app(
                 _flicker_tab(handlers, models)
         gr.Markdown(
             f"Model: {type(models.video.model).__name__}, objective `{models.video.config.objective}`, "
-            f"{models.video.config.min_frames}–{models.video.config.max_frames} frames of "
+            f"{_frame_range(models.video.config)} frames of "
             f"{models.video.image_size}×{models.video.image_size}; device `{models.video.device}`. "
             "Call every tab from Python with `gradio_client` (see `app/README.md`)."
         )
@@ -201,6 +201,10 @@ def build_app(
 
 
 # --- shared widgets ---------------------------------------------------------------------------
+
+
+def _frame_range(cfg) -> str:
+    return str(cfg.num_frames) if cfg.min_frames == cfg.max_frames else f"{cfg.min_frames}–{cfg.max_frames}"
 
 
 def _controls(models: Models, frames: bool = True) -> dict:
@@ -237,6 +241,8 @@ def _controls(models: Models, frames: bool = True) -> dict:
                 step=models.video.patch_frames,
                 label="frames",
                 interactive=cfg.max_frames > cfg.min_frames,
+                info=None if cfg.max_frames > cfg.min_frames
+                else f"this model makes {cfg.num_frames}-frame clips",
             )
         c["fps"] = Slider(
             *inputs.FPS_RANGE, value=cfg.fps, step=1, label="fps", info="playback speed"

@@ -92,7 +92,7 @@ for name, (pix, lat) in examples.items():
 
 # %%
 autoencoder = FrameAutoencoder(ae_config).eval()
-weights = WEIGHTS_DIR / "default_autoencoder.safetensors"
+weights = WEIGHTS_DIR / "autoencoder.safetensors"  # the shipped frame autoencoder
 if weights.is_file():
     from tinyvid.checkpoints import load_model
 

@@ -33,6 +33,7 @@ from app.render import (
     side_by_side,
 )
 from tinyvid.diffusion.samplers import COMPATIBLE
+from tinyvid.metrics.temporal import JUMP_PX, teleportation_rate
 from tinyvid.pipelines import VideoPipeline
 from tinyvid.text import DIRECTIONS
 
@@ -699,6 +700,9 @@ class Handlers:
                 f"**frame by frame** flicker {fa:.4f} (×{fa / real:.2f} real)",
                 f"**video model** flicker {fb:.4f} (×{fb / real:.2f} real)",
                 f"real clips: {real:.4f} · ratio frame-by-frame / video: ×{fa / max(fb, 1e-8):.2f}",
+                f"**teleporting** (the digit jumps > {JUMP_PX:.0f} px between frames; real clips: "
+                f"never): frame by frame {teleportation_rate(per_frame):.0%} of steps · video model "
+                f"{teleportation_rate(video):.0%}",
                 f"left: {self.m.image_label}",
                 detector_text(self.m.detector, video, prompt).replace(
                     "detector reads", "video model: detector reads"

@@ -123,6 +123,7 @@ def test_flicker_lab_compares_frame_by_frame_with_the_video_model(client):
     r = client.predict("a 3 moving right", *FIXED.values(), 6, 8, api_name="/flicker_lab")
     readout = check_video(r, 6)
     assert "frame by frame** flicker" in readout and "video model** flicker" in readout
+    assert "**teleporting**" in readout and "% of steps" in readout
     from tinyvid.pipelines import WEIGHTS_DIR
 
     shipped = (WEIGHTS_DIR / "image_video.safetensors").exists()

@@ -28,6 +28,8 @@ def main() -> None:
     p.add_argument("name", help="pipeline name: default (the video model) or image")
     p.add_argument("--steps", type=int, default=12, help="default sampling steps")
     p.add_argument("--guidance", type=float, default=3.0)
+    p.add_argument("--folder", type=Path, default=None,
+                   help="where to write the files and MANIFEST (default: tinyvid/weights)")
     p.add_argument("--rebuild", default="",
                    help="the command that rebuilds these weights, recorded in the JSON")
     p.add_argument("--from-last", action="store_true",
@@ -55,8 +57,9 @@ def main() -> None:
                                   steps=args.steps, guidance=args.guidance, num_frames=frames,
                                   min_frames=frames, max_frames=frames)
     rebuild = args.rebuild or f"python -m tinyvid train {cfg['name']} && python scripts/export_pipeline.py {args.run} {args.name}"
+    folder = {} if args.folder is None else {"folder": args.folder}
     paths = save_pipeline(VideoPipeline(autoencoder, model, pipe_cfg), name=args.name, fp16=True,
-                          rebuild=rebuild)
+                          rebuild=rebuild, **folder)
     for kind, path in paths.items():
         print(f"{kind}: {path} ({path.stat().st_size / 1e6:.2f} MB)")
 

@@ -15,6 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-python3}
 RUNS=${RUNS:-runs}
+WEIGHTS=${WEIGHTS:-tinyvid/weights}  # where the exports go (with their MANIFEST lines)
 IMAGE_S=${IMAGE_S:-140}
 VIDEO_S=${VIDEO_S:-360}
 VIDEO2_S=${VIDEO2_S:-150}
@@ -39,7 +40,7 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --f
 pack() {
     [ -n "$PACK" ] || return 0
     local files=()
-    for f in tinyvid/weights/MANIFEST tinyvid/weights/{image,default}_{video,autoencoder}.{safetensors,json}; do
+    for f in "$WEIGHTS"/MANIFEST "$WEIGHTS"/{image,default}_{video,autoencoder}.{safetensors,json}; do
         [ -f "$f" ] && files+=("$f")
     done
     for r in image video-unet video-unet-2; do
@@ -69,9 +70,13 @@ stage() {
 
 echo "== image model ($IMAGE_S s)"
 image_weights=tinyvid/weights/image_video.safetensors  # the shipped one, if this stage fails
+failed=0
 if stage image image "$IMAGE_S" batch_size="$IMAGE_BATCH" lr=8e-4 steps=100000 warmup_steps=100 \
         ema_decay=0.998 ckpt_every=1000 log_every=50 workers="$workers"; then
-    $PY scripts/export_pipeline.py "$RUNS/image" image --rebuild "$REBUILD" && image_weights=$RUNS/image/model.safetensors
+    $PY scripts/export_pipeline.py "$RUNS/image" image --rebuild "$REBUILD" --folder "$WEIGHTS" \
+        && image_weights=$RUNS/image/model.safetensors || failed=1
+else
+    failed=1
 fi
 pack
 
@@ -80,11 +85,16 @@ video_args=(batch_size="$VIDEO_BATCH" steps=100000 ema_decay=0.998 ckpt_every=10
             workers="$workers")
 if stage video-unet video-unet "$VIDEO_S" init_from="$image_weights" lr=4e-4 temporal_lr_mult=2.5 \
         warmup_steps=100 "${video_args[@]}"; then
-    $PY scripts/export_pipeline.py "$RUNS/video-unet" default --rebuild "$REBUILD"
+    $PY scripts/export_pipeline.py "$RUNS/video-unet" default --rebuild "$REBUILD" --folder "$WEIGHTS" || failed=1
     pack
     echo "== video model, second pass ($VIDEO2_S s, lower lr)"
     stage video-unet video-unet-2 "$VIDEO2_S" init_from="$RUNS/video-unet/model.safetensors" \
         lr=1.5e-4 temporal_lr_mult=2.0 warmup_steps=20 "${video_args[@]}" \
-        && $PY scripts/export_pipeline.py "$RUNS/video-unet-2" default --rebuild "$REBUILD"
+        && $PY scripts/export_pipeline.py "$RUNS/video-unet-2" default --rebuild "$REBUILD" --folder "$WEIGHTS" \
+        || failed=1
+else
+    failed=1
 fi
 pack
+[ "$failed" = 0 ] || echo "some stage failed: see above" >&2
+exit "$failed"

@@ -1,0 +1,42 @@
+"""scripts/train_gpu.sh, the recipe of the shipped generative models, run end to end on a CPU
+with one-second budgets (each stage then runs its minimum: the 60 steps that measure speed,
+or the warm-up)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a bash script")
+def test_the_gpu_recipe_trains_and_exports_both_models(tmp_path):
+    from tinyvid.pipelines import load_pipeline
+
+    weights, runs, pack = tmp_path / "weights", tmp_path / "runs", tmp_path / "pack.tar.gz"
+    env = dict(os.environ, PY=sys.executable, DEVICE="cpu", RUNS=str(runs), WEIGHTS=str(weights),
+               PACK=str(pack), IMAGE_S="1", VIDEO_S="1", VIDEO2_S="1", IMAGE_BATCH="4",
+               VIDEO_BATCH="1", OMP_NUM_THREADS="1", TQDM_DISABLE="1")
+    r = subprocess.run(["bash", "scripts/train_gpu.sh"], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    for run in ("image", "video-unet", "video-unet-2"):
+        assert (runs / run / "model.safetensors").is_file(), run
+    assert "time budget 1 s" in r.stderr, "the budget shrank every stage"
+    with tarfile.open(pack) as tar:
+        names = tar.getnames()
+    assert any(n.endswith("default_video.safetensors") for n in names)
+    assert any(n.endswith("video-unet-2/log.jsonl") for n in names)
+    video = load_pipeline("default", device="cpu", folder=weights)  # hashes checked
+    clip = video.text_to_video("a 4 moving down", steps=2, seed=0)
+    assert tuple(clip.shape) == (1, 16, 1, 64, 64)
+    image = load_pipeline("image", device="cpu", folder=weights)
+    assert tuple(image.text_to_video("a 4 moving down", num_frames=3, steps=2, seed=0).shape) == (1, 3, 1, 64, 64)
+    shipped = (ROOT / "tinyvid/weights/MANIFEST").read_text()
+    assert str(weights) not in shipped and (weights / "MANIFEST").is_file()

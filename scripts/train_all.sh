@@ -12,7 +12,7 @@
 #   drew digits read back 25 % of the time; 600 video steps (batch 32, 2.2-3 s a step) still
 #   moved nothing. The shipped weights saw 2 M frames and 717 k clips (RESULTS.md): on 2 cores
 #   that is roughly 3 hours of image training and 14-19 hours of video training.
-# GPU recipe for the image and video models: scripts/train_gpu.sh (about 11 minutes on one
+# GPU recipe for the image and video models: scripts/train_gpu.sh (about 13 minutes on one
 # H200: larger batches, data-generating workers, time budgets). The trainer picks CUDA and
 # bf16 autocast by itself.
 set -euo pipefail

@@ -2,7 +2,7 @@
 # GPU recipe for the shipped generative models: the per-frame image model, then the video
 # model inflated from it, then a second, lower-lr pass over the video model; each stage runs
 # inside a time budget (the trainer measures its own speed after 60 steps and fits the cosine
-# schedule to the budget). On one H200 the defaults take about 11 minutes in all, start-up of
+# schedule to the budget). On one H200 the defaults take about 13 minutes in all, start-up of
 # each stage included (the shipped weights: see tinyvid/weights/README.md).
 #
 #   bash scripts/train_gpu.sh                 # image 140 s, video 360 s + 150 s, export both

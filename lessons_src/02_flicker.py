@@ -150,9 +150,9 @@ plot_tracks({"real": real7, "stitched": stitched7}, "Real motion vs independentl
 # U-Net with no layer that looks across frames, so asking it for 16 frames gives 16
 # independent images, each from its own noise. It was trained on about 2 million single
 # frames (see `tinyvid/weights/RESULTS.md`), and it is also the starting point of the video
-# model: lesson 04's inflation copies its weights. Each of its frames is a fair digit of the
-# prompt, but nothing in it ties one frame to the next; its evaluation measured a
-# teleportation rate of 84 %.
+# model: lesson 04's inflation copies its weights. Most of its frames show a recognisable
+# digit of the prompt, but nothing in it ties one frame to the next; its evaluation measured
+# a teleportation rate of 84 %.
 
 # %%
 image_pipe = load_pipeline("image")

@@ -72,7 +72,7 @@ def test_image_to_video_and_interpolation_score_the_given_frames(det):
     def frozen_i2v(images, prompts, seeds):
         return images[:, None].expand(-1, 16, -1, -1, -1).contiguous()  # [B, 16, 1, 64, 64]
 
-    def crossfade(first, last, seeds):
+    def crossfade(first, last, prompts, seeds):
         w = torch.linspace(0, 1, 16)[None, :, None, None, None]  # [1, 16, 1, 1, 1]
         return (1 - w) * first[:, None] + w * last[:, None]  # [B, 16, 1, 64, 64]
 
@@ -131,4 +131,4 @@ def test_pipeline_generators_drive_a_real_pipeline_object(det):
     assert rows["fvd"].n == 3 and rows["fvd"].value >= 0
     first = real_videos_for_prompts(prompts, seed=1)[:, 0]  # [3, 1, 64, 64]
     assert i2v(first, prompts, [0, 1, 2]).shape == (3, 16, 1, 64, 64)
-    assert interp(first, first, [0, 1, 2]).shape == (3, 16, 1, 64, 64)
+    assert interp(first, first, prompts, [0, 1, 2]).shape == (3, 16, 1, 64, 64)

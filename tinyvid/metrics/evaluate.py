@@ -42,8 +42,8 @@ from tinyvid.text import parse
 TextToVideo = Callable[[list[str], list[int]], torch.Tensor]  # prompts, seeds -> [B, T, 1, 64, 64]
 ImageToVideo = Callable[[torch.Tensor, list[str], list[int]], torch.Tensor]  # images [B, 1, 64, 64]
 Interpolate = Callable[
-    [torch.Tensor, torch.Tensor, list[int]], torch.Tensor
-]  # first, last [B, 1, 64, 64]
+    [torch.Tensor, torch.Tensor, list[str], list[int]], torch.Tensor
+]  # first, last [B, 1, 64, 64], the clips' captions, seeds
 
 # seed bases: generated samples, the real reference set, the second real set (floor)
 GEN_SEED, REF_SEED, FLOOR_SEED = 0, 10_000, 20_000
@@ -198,8 +198,9 @@ def evaluate_interpolation(
     detector: Detector | None = None,
     floor_cache=None,
 ) -> list[Row]:
-    """Interpolation between the end frames of real test videos: end-frame PSNR/SSIM, PSNR of
-    the in-between frames against the real ones, FVD and temporal rows."""
+    """Interpolation between the end frames of real test videos, given their captions as
+    image-to-video is: end-frame PSNR/SSIM, PSNR of the in-between frames against the real
+    ones, FVD and temporal rows."""
     det = detector if detector is not None else default_detector()
     floor_cache = {} if floor_cache is None else floor_cache
     prompts = list(prompts)
@@ -207,7 +208,7 @@ def evaluate_interpolation(
     source = real_videos_for_prompts(prompts, seed=[FLOOR_SEED, 8], num_frames=NUM_FRAMES)
     first, last = source[:, 0], source[:, -1]  # [B, 1, 64, 64] each
     seeds = [GEN_SEED + i for i in range(n)]
-    videos, gen_s = _timed(lambda: generate(first, last, seeds))
+    videos, gen_s = _timed(lambda: generate(first, last, prompts, seeds))
     check_videos(videos, min_frames=3, name="generated videos")
     if videos.shape != source.shape:
         raise ValueError(
@@ -250,10 +251,10 @@ def pipeline_generators(pipe, steps: int | None = None, guidance: float | None =
         ]
         return torch.cat(videos).float().cpu()  # [B, T, 1, 64, 64]
 
-    def interp(first, last, seeds):
+    def interp(first, last, prompts, seeds):
         videos = [
-            pipe.interpolate(f, la, num_frames=NUM_FRAMES, seed=s, **kw)
-            for f, la, s in zip(first, last, seeds)
+            pipe.interpolate(f, la, num_frames=NUM_FRAMES, prompt=p, seed=s, **kw)
+            for f, la, p, s in zip(first, last, prompts, seeds)
         ]
         return torch.cat(videos).float().cpu()  # [B, T, 1, 64, 64]
 

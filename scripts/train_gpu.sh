@@ -85,12 +85,12 @@ video_args=(batch_size="$VIDEO_BATCH" steps=100000 ema_decay=0.998 ckpt_every=10
             workers="$workers")
 if stage video-unet video-unet "$VIDEO_S" init_from="$image_weights" lr=4e-4 temporal_lr_mult=2.5 \
         warmup_steps=100 "${video_args[@]}"; then
-    $PY scripts/export_pipeline.py "$RUNS/video-unet" default --rebuild "$REBUILD" --folder "$WEIGHTS" || failed=1
+    $PY scripts/export_pipeline.py "$RUNS/video-unet" default --guidance 4 --rebuild "$REBUILD" --folder "$WEIGHTS" || failed=1
     pack
     echo "== video model, second pass ($VIDEO2_S s, lower lr)"
     stage video-unet video-unet-2 "$VIDEO2_S" init_from="$RUNS/video-unet/model.safetensors" \
         lr=1.5e-4 temporal_lr_mult=2.0 warmup_steps=20 "${video_args[@]}" \
-        && $PY scripts/export_pipeline.py "$RUNS/video-unet-2" default --rebuild "$REBUILD" --folder "$WEIGHTS" \
+        && $PY scripts/export_pipeline.py "$RUNS/video-unet-2" default --guidance 4 --rebuild "$REBUILD" --folder "$WEIGHTS" \
         || failed=1
 else
     failed=1

@@ -18,8 +18,8 @@ import argparse
 import json
 from pathlib import Path
 
-from tinyvid.checkpoints import load_model, load_training_state
-from tinyvid.pipelines import PipelineConfig, VideoPipeline, save_pipeline
+from tinyvid.checkpoints import load_model
+from tinyvid.pipelines import WEIGHTS_DIR, PipelineConfig, VideoPipeline, save_pipeline
 
 
 def main() -> None:
@@ -28,7 +28,7 @@ def main() -> None:
     p.add_argument("name", help="pipeline name: default (the video model) or image")
     p.add_argument("--steps", type=int, default=12, help="default sampling steps")
     p.add_argument("--guidance", type=float, default=3.0)
-    p.add_argument("--folder", type=Path, default=None,
+    p.add_argument("--folder", type=Path, default=WEIGHTS_DIR,
                    help="where to write the files and MANIFEST (default: tinyvid/weights)")
     p.add_argument("--rebuild", default="",
                    help="the command that rebuilds these weights, recorded in the JSON")
@@ -37,13 +37,10 @@ def main() -> None:
     args = p.parse_args()
     cfg = json.loads((args.run / "config.json").read_text())
     if args.from_last:
-        from tinyvid.train import TrainConfig, build_model
+        from tinyvid.train import load_ema
 
-        header, parts, _ = load_training_state(args.run / "last.safetensors")
-        model = build_model(TrainConfig.from_dict(header["config"]))
-        model.load_state_dict(parts["ema"])
-        model.eval()
-        print(f"EMA weights of step {header['step']}")
+        model, step = load_ema(args.run / "last.safetensors")
+        print(f"EMA weights of step {step}")
     else:
         model = load_model(args.run / "model.safetensors", check_hash=False)
     autoencoder = load_model(cfg["autoencoder"])
@@ -57,9 +54,8 @@ def main() -> None:
                                   steps=args.steps, guidance=args.guidance, num_frames=frames,
                                   min_frames=frames, max_frames=frames)
     rebuild = args.rebuild or f"python -m tinyvid train {cfg['name']} && python scripts/export_pipeline.py {args.run} {args.name}"
-    folder = {} if args.folder is None else {"folder": args.folder}
-    paths = save_pipeline(VideoPipeline(autoencoder, model, pipe_cfg), name=args.name, fp16=True,
-                          rebuild=rebuild, **folder)
+    paths = save_pipeline(VideoPipeline(autoencoder, model, pipe_cfg), args.folder, args.name,
+                          fp16=True, rebuild=rebuild)
     for kind, path in paths.items():
         print(f"{kind}: {path} ({path.stat().st_size / 1e6:.2f} MB)")
 

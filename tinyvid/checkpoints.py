@@ -191,8 +191,7 @@ def save_model(
     for name, tensor in model.state_dict().items():
         tensor = tensor.detach().to("cpu").contiguous()
         tensors[name] = tensor.half() if fp16 and tensor.is_floating_point() else tensor
-    config = model.config if hasattr(model, "config") else model.cfg  # the detector names it cfg
-    meta = {"kind": kind_of(model), "config": _config_dict(config), "dtype": "float16" if fp16 else "float32"}
+    meta = {"kind": kind_of(model), "config": _config_dict(model.config), "dtype": "float16" if fp16 else "float32"}
     if rebuild:
         meta["rebuild"] = rebuild
     meta.update(extra or {})

@@ -194,6 +194,15 @@ def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
     )
 
 
+def load_ema(state_path: str | Path) -> tuple[nn.Module, int]:
+    """The EMA weights of a training checkpoint (``RUN/last.safetensors``) as an eval-mode
+    model, and the step they were saved at."""
+    header, parts, _ = checkpoints.load_training_state(state_path)
+    model = build_model(TrainConfig.from_dict(header["config"]))
+    model.load_state_dict(parts["ema"])
+    return model.eval(), int(header["step"])
+
+
 def pick_device(name: str = "auto") -> torch.device:
     if name != "auto":
         return torch.device(name)
@@ -304,23 +313,7 @@ class Task:
         the same order: each worker makes every ``workers``-th one and the loader interleaves).
         """
         cfg = self.cfg
-        if workers and cfg.task != "detector":
-            dataset = MovingMNIST(cfg.batch_size, seed=cfg.seed, start_batch=start * world, rank=rank,
-                                  world_size=world, num_frames=cfg.num_frames,
-                                  num_digits=tuple(cfg.num_digits))
-            loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=workers,
-                                                 pin_memory=pin, prefetch_factor=4,
-                                                 worker_init_fn=_one_thread)
-
-            def from_workers():
-                it = iter(loader)
-                try:
-                    yield from it
-                finally:
-                    del it  # stops the worker processes now, not at garbage collection
-
-            return from_workers()
-        if cfg.task == "detector":
+        if cfg.task == "detector":  # made in this process: its glyph bank is cached here
             from tinyvid.metrics.train_detector import detector_batch
 
             def stream():
@@ -330,9 +323,23 @@ class Task:
                     k += world
 
             return stream()
-        return iter(MovingMNIST(cfg.batch_size, seed=cfg.seed, start_batch=start * world, rank=rank,
-                                world_size=world, num_frames=cfg.num_frames,
-                                num_digits=tuple(cfg.num_digits)))
+        dataset = MovingMNIST(cfg.batch_size, seed=cfg.seed, start_batch=start * world, rank=rank,
+                              world_size=world, num_frames=cfg.num_frames,
+                              num_digits=tuple(cfg.num_digits))
+        if not workers:
+            return iter(dataset)
+        loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=workers,
+                                             pin_memory=pin, prefetch_factor=4,
+                                             worker_init_fn=_one_thread)
+
+        def from_workers():
+            it = iter(loader)
+            try:
+                yield from it
+            finally:
+                del it  # stops the worker processes now, not at garbage collection
+
+        return from_workers()
 
     def loss(self, model: nn.Module, batch, g: torch.Generator) -> torch.Tensor:
         videos, labels, captions = batch

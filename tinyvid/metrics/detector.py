@@ -217,6 +217,11 @@ class Detector(nn.Module):
         self.direction_head = nn.Linear(cfg.feature_dim, cfg.num_directions)
         self.speed_head = nn.Linear(cfg.feature_dim, cfg.num_speeds)
 
+    @property
+    def config(self) -> DetectorConfig:
+        """The same as ``cfg``, under the name every other tinyvid model uses."""
+        return self.cfg
+
     # -- video branch ---------------------------------------------------------------------
     def forward(
         self, videos: torch.Tensor, frame_index: torch.Tensor | None = None

@@ -146,6 +146,9 @@ def evaluate(det: Detector, seed: int, n: int = 1000, batch: int = 100) -> dict[
     }
 
 
+_BANK_CACHE: dict = {}  # the augmented glyph bank of the current block of 100 batches
+
+
 def detector_batch(batch_size: int, seed: int, k: int):
     """Training batch ``k``: ``moving_mnist(seed=[seed, k])`` on distorted glyphs (redrawn every
     100 batches), one or two digits, and for a third of the batches a shorter clip (6-15 frames)
@@ -158,8 +161,6 @@ def detector_batch(batch_size: int, seed: int, k: int):
     return moving_mnist(batch_size, seed=[seed, k], num_frames=T, num_digits=(1, 2),
                         bank=_BANK_CACHE["bank"])
 
-
-_BANK_CACHE: dict = {}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -222,6 +222,15 @@ shown = [0, 2]  # 'a 7 moving up-left', 'a 0 moving down'
 compare({"image model, frame by frame": per_frame[shown], f"{right_name}, same prompts": right[shown]}, scale=2)
 
 # %% [markdown]
+# The same centre-of-mass picture as for the stitched video, now for the two models on
+# 'a 0 moving down': the image model's centre hops around the canvas, the video model's
+# draws one path.
+
+# %%
+plot_tracks({"image model, frame by frame": per_frame[2:3], right_name: right[2:3]},
+            f"Centre of mass on '{prompts[2]}': independent frames vs frames denoised together");
+
+# %% [markdown]
 # And the numbers, over all eight prompts. "Stitched real" builds, for each prompt, the
 # perfect-frames video from 16 real videos as above. The last column asks the detector's
 # video heads which digit the whole video shows and compares it with the prompt.

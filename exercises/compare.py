@@ -45,7 +45,59 @@ def _few(t: torch.Tensor, n: int = 6) -> str:
     return f"[{body}{', ...' if t.numel() > n else ''}]"
 
 
+def _as_plain(value: Any) -> Any:
+    """A NumPy scalar or array, or a one-value tensor, as the plain Python/torch value it holds."""
+    if type(value).__module__ == "numpy":
+        if hasattr(value, "shape") and value.shape != ():
+            try:
+                return torch.from_numpy(value.copy())
+            except TypeError:  # an array torch cannot hold (e.g. of objects)
+                return value
+        return value.item() if hasattr(value, "item") else value
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dim() == 0:
+        return value.item()
+    return value
+
+
+def _same_value(expected: Any, got: Any) -> bool:
+    """Whether ``got`` holds the expected value in another type (numpy.int64 for int, 40.0 for 40)."""
+    plain = _as_plain(got)
+    try:
+        if isinstance(expected, torch.Tensor):
+            return (
+                isinstance(plain, torch.Tensor)
+                and plain.shape == expected.shape
+                and bool(torch.equal(plain.to(expected.dtype), expected))
+            )
+        if isinstance(expected, (bool, int, float)) and isinstance(plain, (bool, int, float)):
+            return plain == expected
+    except Exception:
+        return False
+    return False
+
+
+def _type_advice(expected: Any, got: Any) -> str:
+    if isinstance(expected, torch.Tensor):
+        return "convert with torch.from_numpy(...), or stay in torch and skip .numpy()"
+    if isinstance(got, torch.Tensor):
+        return "a 0-d tensor is not a number: use .item()"
+    if isinstance(expected, int) and isinstance(_as_plain(got), float):
+        return "your arithmetic made a float (/ or a float factor): use //, or int(...) at the end"
+    name = type(expected).__name__
+    return f"NumPy returns its own scalar types: convert with {name}(...), or use math.prod / Python arithmetic"
+
+
 def _wrong_type(expected: Any, got: Any, where: str) -> Lines:
+    if got is not None and _same_value(expected, got):
+        return [
+            (
+                "problem",
+                f"right value, wrong type{where}: expected {_type_name(expected)}, "
+                f"got {_type_name(got)} ({_type_advice(expected, got)})",
+            ),
+            ("expected", describe(expected)),
+            ("got", describe(got)),
+        ]
     hint = ""
     if got is None:
         hint = " (did you forget to `return` the result?)"
@@ -156,8 +208,12 @@ class Close:
                 problem += f" ({got.dim()} axes instead of {expected.dim()})"
             return [("problem", problem), *header]
         if self.check_dtype and got.dtype != expected.dtype:
+            right = Close(self.atol, self.rtol, check_dtype=False)._tensor(
+                expected, got.to(expected.dtype), where
+            )
+            note = " (the values are right: convert with .to(...))" if right is None else ""
             return [
-                ("problem", f"wrong dtype{where}: expected {expected.dtype}, got {got.dtype}"),
+                ("problem", f"wrong dtype{where}: expected {expected.dtype}, got {got.dtype}{note}"),
                 *header,
             ]
         if got.device != expected.device:

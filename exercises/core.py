@@ -60,6 +60,7 @@ class Exercise:
     example: bool = False
     seed: int = 0
     summary: str = ""
+    errors: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def graded(self) -> bool:
@@ -97,16 +98,24 @@ def exercise(
     time_limit: float = 10.0,
     example: bool = False,
     seed: int = 0,
+    errors: Iterable[tuple[str, str]] = (),
 ) -> Callable[[Callable], Exercise]:
     """Register an exercise; decorates its case generator, whose name is the exercise's name.
 
     - ``solution``: the reference, a function with the same name in ``exercises/solutions/``.
     - ``points`` / ``difficulty`` (1-3 stars) / ``minutes``: shown to the learner and grader.
-    - ``hints``: from gentle to specific; the n-th failed attempt shows the first n.
+    - ``hints``: from gentle to specific; the n-th failed attempt shows the first n, then a
+      pointer to ``check.solution(name, confirm=True)``. The last hint points the way; it
+      never is the reference itself (``tests/exercises`` checks that no hint solves the
+      exercise when read as code).
     - ``compare``: ``Close(atol, rtol, check_dtype)`` by default (see :mod:`exercises.compare`).
     - ``spec``: slow, obviously-correct version; the tests check ``solution`` against it.
-    - ``mistakes``: ``(description, wrong_fn)`` pairs; an answer that matches a known wrong
-      function on the failing case is told which mistake it looks like.
+    - ``mistakes``: ``(description, wrong_fn)`` pairs; a failing answer that matches a known
+      wrong function on *every* case is told which mistake it looks like (matching only the
+      failing case can be a coincidence).
+    - ``errors``: ``(text, advice)`` pairs; when the learner's code raises an error whose
+      message contains ``text``, the report adds ``advice`` (e.g. a dtype the answer's API
+      does not accept).
     - ``time_limit``: seconds for all of the learner's calls in one check.
     - ``example``: a worked example, shown in a lesson but not graded.
     """
@@ -136,6 +145,7 @@ def exercise(
             example=example,
             seed=seed,
             summary=(inspect.getdoc(cases) or "").split("\n\n")[0],
+            errors=list(errors),
         )
         REGISTRY[name] = ex
         return ex
@@ -204,15 +214,29 @@ def _hints_for(ex: Exercise, failures: int) -> list[str]:
     return shown
 
 
-def _diagnose(ex: Exercise, case: Case, got: Any) -> str | None:
+def _diagnose(ex: Exercise, cases: list[Case], outputs: list[Any] | None) -> str | None:
+    """The known mistake that reproduces the learner's output on every case, if one does.
+
+    ``outputs`` holds the learner's output for each case (``None`` when some case could not be
+    run to the end: then no diagnosis, rather than a guess from one case).
+    """
+    if outputs is None:
+        return None
     for description, wrong in ex.mistakes:
         try:
-            wrong_out = wrong(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-            if ex.compare(wrong_out, got) is None:
+            if all(
+                ex.compare(wrong(*copy.deepcopy(c.args), **copy.deepcopy(c.kwargs)), got) is None
+                for c, got in zip(cases, outputs, strict=True)
+            ):
                 return description
         except Exception:
             continue
     return None
+
+
+def _advice_for_error(ex: Exercise, error: BaseException) -> list[tuple[str, str]]:
+    text = f"{type(error).__name__}: {error}"
+    return [("hint", advice) for needle, advice in ex.errors if needle in text]
 
 
 def run_check(ex: Exercise, fn: Callable, *, record_failure: bool = True) -> Result:
@@ -234,6 +258,21 @@ def run_check(ex: Exercise, fn: Callable, *, record_failure: bool = True) -> Res
 
     cases = ex.make_cases()
     budget = ex.time_limit
+    outputs: list[Any] = []  # the learner's output on each case so far (for the diagnosis)
+
+    def rest_of_outputs(start: int) -> list[Any] | None:
+        """The learner's outputs on the cases after a failing one, within the time left."""
+        left = budget
+        rest = []
+        for case in cases[start:]:
+            args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
+            run = call_with_time_limit(fn, args, kwargs, max(left, 0.05))
+            left -= run.seconds
+            if run.timed_out or run.error is not None:
+                return None
+            rest.append(run.value)
+        return rest
+
     for i, case in enumerate(cases, start=1):
         where = f"case {i} of {len(cases)}" + (f" ({case.label})" if case.label else "")
         inputs = ("inputs", _bind_names(ex, case))
@@ -264,7 +303,7 @@ def run_check(ex: Exercise, fn: Callable, *, record_failure: bool = True) -> Res
                 )
             return fail(
                 f"raised {type(out.error).__name__} on {where}",
-                [inputs],
+                [inputs, *_advice_for_error(ex, out.error)],
                 traceback=trim_traceback(out.error),
             )
         mutated = find_mutation((case.args, case.kwargs), (args, kwargs))
@@ -282,10 +321,13 @@ def run_check(ex: Exercise, fn: Callable, *, record_failure: bool = True) -> Res
             )
         lines = ex.compare(expected, out.value)
         if lines:
-            mistake = _diagnose(ex, case, out.value)
+            rest = rest_of_outputs(i) if ex.mistakes else None
+            everything = None if rest is None else [*outputs, out.value, *rest]
+            mistake = _diagnose(ex, cases, everything)
             extra = [("looks like", mistake)] if mistake else []
             kind = lines[0][1].split(":")[0] if lines[0][0] == "problem" else "wrong answer"
             return fail(f"{kind} on {where}", [inputs, *lines, *extra])
+        outputs.append(out.value)
     labels = [c.label for c in cases if c.label]
     checked = f"{len(cases)} cases" + (f": {'; '.join(labels)}" if labels else "")
     tolerance = getattr(ex.compare, "describe", lambda: "the exercise's comparison")()

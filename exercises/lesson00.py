@@ -22,7 +22,8 @@ from exercises.solutions import lesson00 as solutions
     compare=exact(),
     hints=[
         "A video tensor has five axes [B, T, C, H, W]; every one of them multiplies the count.",
-        "Multiply all five sizes of video.shape together, or ask the tensor: video.numel().",
+        "Multiply all five sizes of video.shape together (a tensor can also count its own "
+        "values: look for the method that gives its number of elements).",
     ],
     mistakes=[
         (
@@ -58,7 +59,8 @@ def _reverse_time_spec(video: torch.Tensor) -> torch.Tensor:
     hints=[
         "Time is axis 1 of a [B, T, C, H, W] video; only that axis changes order.",
         "torch.flip(x, dims=[d]) reverses axis d and returns a new tensor.",
-        "video.flip(dims=[1]). (NumPy's video[:, ::-1] is not allowed in torch: negative steps.)",
+        "Give flip only the time axis, and return its result (a new tensor). NumPy's "
+        "video[:, ::-1] does not work in torch: negative steps are not allowed.",
     ],
     mistakes=[
         ("you reversed the batch (axis 0) instead of time (axis 1)", lambda v: v.flip(0)),
@@ -89,7 +91,8 @@ def reverse_time(gen: torch.Generator):
     hints=[
         "First count the frames: a clip of `seconds` seconds at `fps` frames per second.",
         "Frames = seconds * fps; each frame has height * width pixels.",
-        "return seconds * fps * height * width (a Python int: no float division anywhere).",
+        "Multiply the number of frames by the pixels of one frame, with integer arithmetic "
+        "only (no /, no float factors), so the result stays a Python int.",
     ],
     mistakes=[
         ("you used the seconds as the number of frames (forgot × fps)",
@@ -122,11 +125,18 @@ _DTYPES = {torch.float32: 4, torch.float16: 2, torch.bfloat16: 2, torch.uint8: 1
     minutes=4,
     compare=exact(),
     spec=lambda shape, dtype: _DTYPES[dtype] * math.prod(shape),
+    errors=[
+        ("finfo", "torch.finfo describes floating-point dtypes only, and uint8 is an integer "
+                  "dtype (torch.iinfo describes those). A rule that works for every dtype: ask "
+                  "a one-value tensor of that dtype for the size of one element."),
+    ],
     hints=[
         "Bytes = (how many values) × (bytes per value). The shape gives the first, the dtype the second.",
         "Multiply all the sizes in `shape` (math.prod). Bytes per value: float32 4, float16 2, uint8 1; "
         "torch can tell you: torch.empty((), dtype=dtype).element_size().",
-        "return math.prod(shape) * torch.empty((), dtype=dtype).element_size()",
+        "math.prod gives a Python int (np.prod gives a NumPy integer, which is not an int). "
+        "torch.finfo only knows floating-point dtypes: for a rule that covers uint8 too, ask a "
+        "one-value tensor of that dtype how many bytes one of its elements takes.",
     ],
     mistakes=[
         ("you assumed 4 bytes per value whatever the dtype (float32)",
@@ -155,7 +165,17 @@ def _matmul_flops(m: int, k: int, n: int) -> int:
 
 def _full_attention_flops_spec(T: int, H: int, W: int, dim: int) -> int:
     N = T * H * W
-    return _matmul_flops(N, dim, N) + _matmul_flops(N, N, dim)  # Q·Kᵀ, then scores·V
+    projections = sum(_matmul_flops(N, dim, dim) for _ in ("q", "k", "v", "out"))
+    return projections + _matmul_flops(N, dim, N) + _matmul_flops(N, N, dim)  # Q·Kᵀ, scores·V
+
+
+def _layer(core, linear):
+    """A wrong count built from a wrong core and a wrong count of the linear layers."""
+    return lambda T, H, W, dim: core(T * H * W, H * W, dim) + linear(T * H * W, dim)
+
+
+_CORE = lambda N, n, d: 4 * N**2 * d  # noqa: E731  (right)
+_LINEAR = lambda N, d: 8 * N * d**2  # noqa: E731  (right)
 
 
 @exercise(
@@ -163,35 +183,42 @@ def _full_attention_flops_spec(T: int, H: int, W: int, dim: int) -> int:
     solution=solutions.full_attention_flops,
     points=1,
     difficulty=2,
-    minutes=5,
+    minutes=6,
     compare=exact(),
     spec=_full_attention_flops_spec,
     hints=[
-        "How many tokens are there? One per pixel of every frame: N = T·H·W. Every token "
-        "attends to every token, so there are N·N scores.",
-        "One score is a dot product of length dim: dim multiply-adds = 2·dim FLOPs. Mixing the "
-        "values with the scores costs as much again. Count both.",
-        "N = T * H * W; return 4 * N**2 * dim",
+        "Two parts: the attention core (the formula above, with N = T·H·W tokens), and the "
+        "linear layers: the ones that make Q, K and V from the tokens, and the output "
+        "projection that mixes the heads' results back.",
+        "A linear layer dim -> dim applied to N tokens is an [N, dim] @ [dim, dim] matmul: N·dim "
+        "outputs, each a dot product of length dim, at 2 FLOPs per multiply-add. Biases are "
+        "not counted.",
+        "How many such linear layers does one attention layer have? Count them, add their cost "
+        "to the core's, and keep to integer arithmetic so the result is an exact Python int.",
     ],
     mistakes=[
-        ("2·N²·dim is half of it: only one of the two matrix products (scores Q·Kᵀ, then "
-         "scores·V), or a multiply-add counted as one FLOP instead of two",
-         lambda T, H, W, dim: 2 * (T * H * W) ** 2 * dim),
+        ("you counted only the attention core: the linear layers that make Q, K, V and the "
+         "output projection cost FLOPs too", _layer(_CORE, lambda N, d: 0)),
+        ("three linear layers (Q, K, V): the output projection is a fourth",
+         _layer(_CORE, lambda N, d: 6 * N * d**2)),
+        ("the linear layers counted in multiply-adds: a multiply-add is 2 FLOPs",
+         _layer(_CORE, lambda N, d: 4 * N * d**2)),
+        ("only one of the core's two matrix products (scores Q·Kᵀ, then scores·V), or a "
+         "multiply-add counted as one FLOP", _layer(lambda N, n, d: 2 * N**2 * d, _LINEAR)),
         ("you counted the tokens of one frame only (H·W), not of the whole video",
-         lambda T, H, W, dim: 4 * (H * W) ** 2 * dim),
-        ("the cost grows with the square of the number of tokens, not linearly",
-         lambda T, H, W, dim: 4 * (T * H * W) * dim),
-        ("you forgot the width dim of each token: a score is a dot product of length dim",
-         lambda T, H, W, dim: 4 * (T * H * W) ** 2),
+         lambda T, H, W, dim: 4 * (H * W) ** 2 * dim + 8 * H * W * dim**2),
+        ("the core grows with the square of the number of tokens, not linearly",
+         _layer(lambda N, n, d: 4 * N * d, _LINEAR)),
         ("you treated the frames as separate sequences (T·(H·W)²): that is spatial attention",
-         lambda T, H, W, dim: 4 * T * (H * W) ** 2 * dim),
+         _layer(lambda N, n, d: 4 * (N // n) * n**2 * d, _LINEAR)),
     ],
 )
 def full_attention_flops(gen: torch.Generator):
-    """Moving MNIST latents; one frame; odd sizes; one token; random sizes."""
+    """Moving MNIST latents; one frame; odd sizes; one token; tokens = 2·dim; random sizes."""
     yield Case(16, 8, 8, 128, label="16 frames of 8×8 latents, width 128")
     yield Case(1, 8, 8, 64, label="T = 1 (one frame: plain image attention)")
     yield Case(5, 3, 7, 16, label="odd, non-square")
     yield Case(1, 1, 1, 1, label="a single token of width 1")
+    yield Case(2, 4, 4, 16, label="32 tokens of width 16 (core and linear layers cost the same)")
     yield Case(randint(gen, 2, 8), randint(gen, 1, 8), randint(gen, 1, 8), 8 * randint(gen, 1, 16),
                label="random sizes")

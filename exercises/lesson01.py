@@ -45,8 +45,9 @@ def _pv(values) -> torch.Tensor:
         "above limit? Only those coordinates bounce.",
         "A wall is a mirror: a point at -2 reflects to 2, a point at limit + 2 to limit - 2. "
         "Where a coordinate bounced, its velocity changes sign; exactly on the wall is not past it.",
-        "new = pos + vel; below, above = new < 0, new > limit; new = torch.where(below, -new, new); "
-        "new = torch.where(above, 2 * limit - new, new); vel = torch.where(below | above, -vel, vel)",
+        "Two masks (past the wall at 0, past the wall at limit) and torch.where for each: the "
+        "mirror image of p in the wall at 0 is -p, in the wall at limit it is 2·limit - p. Use "
+        "the `limit` argument, never a number from the lesson: the walls move with it.",
     ],
     mistakes=[
         ("you stopped the digit at the wall (clamp) instead of reflecting it",
@@ -76,6 +77,12 @@ def bounce_step(gen: torch.Generator):
     yield Case(_pv([[0.5, 35.25]]), _pv([[-2.125, 1.5]]), 36.0, label="fractional positions")
     yield Case(torch.rand(3, 2, 2, generator=gen) * 20, torch.zeros(3, 2, 2), 20.0,
                label="[B, digits, 2], zero velocity, limit 20")
+    yield Case(_pv([[19.0, 5.0], [1.0, 18.0]]), _pv([[3.0, -2.0], [-3.0, 3.0]]), 20.0,
+               label="limit 20: crosses the far wall at 20, and the wall at 0")
+    limit = float(randint(gen, 10, 60))
+    n = randint(gen, 4, 8)
+    yield Case(torch.rand(n, 2, generator=gen) * limit, (torch.rand(n, 2, generator=gen) - 0.5) * 16,
+               limit, label=f"random, limit {limit:g}, fast")
 
 
 # --------------------------------------------------------------------------- apply_per_frame
@@ -117,8 +124,8 @@ def _apply_per_frame_spec(fn, video):
         "einops: rearrange(video, 'b t c h w -> (b t) c h w') and back with "
         "'(b t) c h w -> b t c h w', telling it b=B. fn may change C, H and W, so take the "
         "output's sizes from the output, not from the input.",
-        "B = video.shape[0]; out = fn(rearrange(video, 'b t c h w -> (b t) c h w')); "
-        "return rearrange(out, '(b t) c h w -> b t c h w', b=B)",
+        "Three steps: merge, one call of fn, split. When you split, name the batch size (or "
+        "the number of frames) so einops knows where to cut the merged axis.",
     ],
     mistakes=[
         ("you merged the axes as (b t) but split them back as (t b): frames land in the wrong videos",
@@ -159,7 +166,8 @@ def _temporal_crop_spec(video, start, length, stride=1):
         "Time is axis 1 of [B, T, C, H, W]; slice only that axis, keep every video of the batch.",
         "You want frames start, start + stride, ..., start + (length - 1)·stride: a Python slice "
         "start:stop:stride with stop one past the last one.",
-        "return video[:, start : start + (length - 1) * stride + 1 : stride]",
+        "The last frame you want is start + (length - 1)·stride, and a slice stops one before "
+        "its stop value; no loop is needed.",
     ],
     mistakes=[
         ("you stopped at start + length: with a stride above 1 that gives fewer than `length` frames",
@@ -228,9 +236,8 @@ def _no_an(labels):
         "speed); two digits, 'a 3 and a 5 bouncing'. labels.num_digits says which.",
         "labels.directions[i, 0] and labels.speeds[i] are indices into tinyvid.text.DIRECTIONS "
         "and SPEEDS; the article is 'an' before 8 ('an 8'), 'a' before every other digit.",
-        "For video i: d = labels.digits[i].tolist(); a = lambda x: ('an' if x == 8 else 'a') + f' {x}'; "
-        "two digits: f'{a(d[0])} and {a(d[1])} bouncing'; one: f'{a(d[0])} moving "
-        "{DIRECTIONS[int(labels.directions[i, 0])]}' + (' slowly' if SPEEDS[int(labels.speeds[i])] == 'slow' else '')",
+        "One caption per video, built with an f-string; a small helper that turns a digit into "
+        "'an 8' or 'a 7' keeps it short. Only the slow speed adds a word at the end.",
     ],
     mistakes=[
         ("you wrote 'a 8': the article before 8 is 'an' ('an 8 moving left')", _no_an),

@@ -43,10 +43,10 @@ def _tv_pairs(video, op):
         "Compare every frame with the one before it: video[:, 1:] and video[:, :-1] line up "
         "frame t with frame t - 1. Take the size of the change, then average it per video.",
         "abs() before averaging (a change up and a change down must both count); average over "
-        "everything except the batch axis, e.g. diff.flatten(1).mean(dim=1). With T = 1 there "
-        "are no pairs: the mean of nothing is NaN, so return zeros.",
-        "if video.shape[1] < 2: return video.new_zeros(video.shape[0]); "
-        "return (video[:, 1:] - video[:, :-1]).abs().flatten(1).mean(dim=1)",
+        "everything except the batch axis (flatten from axis 1, then one mean). With T = 1 "
+        "there are no pairs: the mean of nothing is NaN, so return zeros.",
+        "Handle T = 1 first (zeros, one per video, same dtype). Otherwise: the absolute "
+        "frame-to-frame differences, everything after the batch axis flattened, then the mean.",
     ],
     mistakes=[
         ("you averaged the signed differences: changes up and down cancel; take abs() first",
@@ -126,9 +126,9 @@ def _dot(B: int, T: int, H: int, W: int, xy: list[tuple[int, int]]) -> torch.Ten
         "torch.arange(W) are the column indices (x), torch.arange(H) the row indices (y); "
         "(x, y) means column first. An all-black frame has total intensity 0 and 0 / 0 is NaN: "
         "return the frame centre ((W - 1) / 2, (H - 1) / 2) there, e.g. with torch.where.",
-        "w = video.mean(2); m = w.sum((2, 3)); x = (w.sum(2) * torch.arange(W)).sum(2) / m; "
-        "y = (w.sum(3) * torch.arange(H)).sum(2) / m; c = torch.stack([x, y], -1); "
-        "return torch.where((m > 0)[..., None], c, torch.tensor([(W - 1) / 2, (H - 1) / 2]))",
+        "Summing the channel-mean image over its rows gives one weight per column; weight the "
+        "column indices with it and divide by the frame's total (rows likewise). Stack as "
+        "(x, y), then torch.where on total > 0 puts the centre where the frame is black.",
     ],
     mistakes=[
         ("you returned (y, x), row first: the track is (x, y), the column first",
@@ -203,8 +203,8 @@ def _tracks(rows) -> torch.Tensor:
         "the threshold?",
         "The distance is Euclidean: (tracks[:, 1:] - tracks[:, :-1]).norm(dim=-1) gives "
         "[B, T - 1]. 'More than' is strict (>). With T = 1 there is no transition: return 0.",
-        "if tracks.shape[1] < 2: return tracks.new_zeros(len(tracks)); "
-        "d = (tracks[:, 1:] - tracks[:, :-1]).norm(dim=-1); return (d > threshold).float().mean(1)",
+        "Compare the step lengths with the `threshold` argument (not the lesson's 8 px): a "
+        "bool tensor [B, T - 1]. Turn it into floats and average each video's row.",
     ],
     mistakes=[
         ("a step exactly at the threshold is not a jump: use > threshold, not >=",
@@ -282,10 +282,11 @@ def _drift_mean_probs(probs):
     hints=[
         "Two steps: each frame votes for one digit (its most likely class); the video's digit "
         "is the one with the most votes. Drift = share of frames that voted for another digit.",
-        "votes = probs.argmax(dim=-1) is [B, T]; torch.mode(votes, dim=1).values is the most "
-        "common vote of each video. Compare every frame's vote with it and average per video.",
-        "votes = probs.argmax(-1); majority = votes.mode(dim=1).values; "
-        "return (votes != majority[:, None]).float().mean(dim=1)",
+        "The argmax over the last axis gives the votes, [B, T]; torch.mode along the frame axis "
+        "gives the most common vote of each video (its .values). Compare every frame's vote "
+        "with it and average per video.",
+        "Line the majority [B] up with the votes [B, T] by giving it a frame axis of size 1, "
+        "compare, turn the bool result into floats (probs' dtype) and average over frames.",
     ],
     mistakes=[
         ("you took the video's digit from the averaged probabilities; the majority digit is "

@@ -265,7 +265,8 @@ def _block_case(gen: torch.Generator, shape, heads: int, label: str) -> Case:
         "The residual is added to the input x, not to norm1(x): otherwise a step whose attention "
         "outputs zero would still change x (into norm1(x)). Use norm1 for the spatial step and "
         "norm2 for the temporal one.",
-        "x = x + spatial(norm1(x)), then x = x + temporal(norm2(x)).",
+        "Two lines, one per step, each of the form stream = stream + step(norm(stream)); the "
+        "temporal line reads the stream that the spatial line produced.",
     ],
     mistakes=[
         (
@@ -335,7 +336,9 @@ def _attention_flops_spec(T: int, H: int, W: int, D: int) -> tuple[int, int]:
         "the weighted sum of values is another L×L×D; a multiply-add counts 2 FLOPs.",
         "So one sequence costs 4·L²·D. Full attention: one sequence of L = T·H·W. Factorized: "
         "T sequences of H·W tokens (spatial) plus H·W sequences of T tokens (temporal).",
-        "N = H*W; return (4 * (T*N)**2 * D, 4*T*N**2*D + 4*N*T**2*D), as Python ints.",
+        "Multiply each sequence's cost by how many such sequences there are, add the two "
+        "factorized steps, and keep to integer arithmetic (*, **, no /) so both numbers stay "
+        "exact Python ints, returned as a tuple (full, factorized).",
     ],
     mistakes=[
         (

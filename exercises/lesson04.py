@@ -79,8 +79,8 @@ def _wrong_block(x, p, groups, *, shared=False, middle_act=True, per_frame=False
         "Padding keeps the sizes: (0, 1, 1) for the 1×3×3 kernel, (1, 0, 0) for the 3×1×1 one. "
         "F.group_norm(h, groups, weight, bias) on [B, C, T, H, W] pools each group over T, H, W.",
         "Each conv has its own norm: norm1.* after the spatial conv, norm2.* after the temporal "
-        "conv (sharing one norm is the seed's mistake). F.silu(F.group_norm(h, groups, "
-        "params['norm1.weight'], params['norm1.bias'])).",
+        "conv (sharing one norm is the seed's mistake), each followed by SiLU. Pass the "
+        "`groups` argument to F.group_norm: groups are not always one per channel.",
     ],
     mistakes=[
         (
@@ -98,14 +98,21 @@ def _wrong_block(x, p, groups, *, shared=False, middle_act=True, per_frame=False
             "clip, [B, C, T, H, W]",
             lambda x, p, g: _wrong_block(x, p, g, per_frame=True),
         ),
+        (
+            "one group per channel (instance norm): use the `groups` argument; with 16 channels "
+            "in 8 groups, each group pools 2 channels",
+            lambda x, p, g: _wrong_block(x, p, p["norm1.weight"].shape[0]),
+        ),
     ],
 )
 def conv2plus1d(gen: torch.Generator):
-    """Random videos and parameters; T = 1; batch 1; odd sizes; C_in != C_out."""
+    """Random videos and parameters; T = 1; batch 1; odd sizes; C_in != C_out; groups < channels."""
     yield _block_case(gen, (2, 4, 3, 6, 5), 8, "random shape, 3 -> 8 channels")
     yield _block_case(gen, (1, 1, 4, 5, 5), 4, "T = 1, batch 1")
     yield _block_case(gen, (1, 5, 6, 7, 3), 6, "batch 1, odd H and W")
     yield _block_case(gen, (3, 3, 8, 4, 4), 4, "batch 3, 8 -> 4 channels")
+    yield _block_case(gen, (2, 3, 4, 5, 4), 16, "16 channels in 8 groups (2 channels a group)")
+    yield _block_case(gen, (1, 4, 3, 4, 6), 12, "12 channels in 6 groups")
 
 
 # ---------------------------------------------------------------------- identity temporal conv
@@ -152,10 +159,10 @@ def _all_ones_centre(channels, kernel_size):
         "weight[o, i, j] · x[i, t + j - k//2]. Which taps and channels may be non-zero if the "
         "output must equal the input?",
         "Only the centre tap (j = k // 2) may look at frame t itself, and there the channel "
-        "mixing must be the identity matrix: weight[:, :, k // 2, 0, 0] = torch.eye(C). "
-        "Everything else, bias included, is 0.",
-        "weight = torch.zeros(C, C, k, 1, 1); weight[:, :, k // 2, 0, 0] = torch.eye(C); "
-        "return weight, torch.zeros(C). (torch.nn.init.dirac_ does the same.)",
+        "mixing must be the identity matrix (torch.eye). Everything else, bias included, is 0.",
+        "Start from zeros of shape [C, C, k, 1, 1] and write the identity into the centre tap "
+        "only; use the kernel_size argument, not 3. (torch.nn.init.dirac_ builds such a "
+        "kernel in place.)",
     ],
     mistakes=[
         (

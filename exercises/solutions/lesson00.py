@@ -29,10 +29,14 @@ def video_bytes(shape: tuple[int, ...], dtype: torch.dtype) -> int:
 
 
 def full_attention_flops(T: int, H: int, W: int, dim: int) -> int:
-    """FLOPs of the attention core when all T·H·W tokens attend to each other: 4·N²·dim.
+    """FLOPs of one full space-time attention layer over all T·H·W tokens of width dim.
 
-    Scores Q·Kᵀ: N·N dot products of length dim = N²·dim multiply-adds = 2·N²·dim FLOPs;
-    the weighted sum of values (scores · V) costs the same again.
+    Four linear layers dim -> dim (Q, K, V and the output projection), each an
+    [N, dim] @ [dim, dim] matmul: 2·N·dim² FLOPs (a multiply-add counts 2; biases not counted).
+    The core: scores Q·Kᵀ are N·N dot products of length dim, 2·N²·dim FLOPs, and the weighted
+    sum of values (scores · V) costs the same again.
     """
     N = T * H * W  # tokens
-    return 4 * N**2 * dim
+    linear = 4 * 2 * N * dim**2  # Q, K, V, output projection
+    core = 2 * 2 * N**2 * dim  # Q·Kᵀ, then scores · V
+    return linear + core

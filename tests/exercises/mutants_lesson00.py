@@ -54,10 +54,43 @@ MUTANTS["video_bytes"] = [
     ("itemsize of float32 for fp16: used dtype bits / 4", lambda shape, dtype: int(np.prod(shape)),
      "number of values, not bytes"),
 ]
+def _flops(core, linear):
+    return lambda T, H, W, dim: core(T * H * W, dim) + linear(T * H * W, dim)
+
+
+def _core(N, d):
+    return 4 * N**2 * d
+
+
+def _linear(N, d):
+    return 8 * N * d**2
+
+
 MUTANTS["full_attention_flops"] = [
-    ("scores only", lambda T, H, W, dim: 2 * (T * H * W) ** 2 * dim, "half of it"),
-    ("linear in tokens", lambda T, H, W, dim: 4 * T * H * W * dim, "square of the number of tokens"),
-    ("spatial attention per frame", lambda T, H, W, dim: 4 * T * (H * W) ** 2 * dim,
+    ("the core only, the formula of the lesson text", _flops(_core, lambda N, d: 0),
+     "only the attention core"),
+    ("Q, K, V only", _flops(_core, lambda N, d: 6 * N * d**2), "output projection is a fourth"),
+    ("linear layers in multiply-adds", _flops(_core, lambda N, d: 4 * N * d**2), "multiply-add"),
+    ("scores only", _flops(lambda N, d: 2 * N**2 * d, _linear), "one of the core's two"),
+    ("linear in tokens", _flops(lambda N, d: 4 * N * d, _linear), "square of the number of tokens"),
+    ("spatial attention per frame",
+     lambda T, H, W, dim: 4 * T * (H * W) ** 2 * dim + _linear(T * H * W, dim),
      "that is spatial attention"),
-    ("float power", lambda T, H, W, dim: 4.0 * (T * H * W) ** 2 * dim, "wrong type"),
+    ("float power", lambda T, H, W, dim: 4.0 * (T * H * W) ** 2 * dim + 8.0 * T * H * W * dim**2,
+     "right value, wrong type"),
+    ("one frame's tokens", lambda T, H, W, dim: _core(H * W, dim) + _linear(H * W, dim),
+     "one frame only"),
+    ("projections sized by the lesson's width 128 (a constant from the text)",
+     lambda T, H, W, dim: _core(T * H * W, dim) + 8 * T * H * W * 128 * dim, "wrong value"),
+]
+
+
+def _bytes_with_finfo(shape, dtype):
+    return int(np.prod(shape)) * torch.finfo(dtype).bits // 8
+
+
+MUTANTS["video_bytes"] += [
+    ("torch.finfo, which rejects uint8", _bytes_with_finfo, "torch.iinfo"),
+    ("np.prod: right value, NumPy integer", lambda shape, dtype: np.prod(shape) *
+     torch.empty((), dtype=dtype).element_size(), "right value, wrong type"),
 ]

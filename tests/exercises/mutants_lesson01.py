@@ -131,3 +131,18 @@ MUTANTS = {
         ("a single string for the batch", lambda labels: "; ".join(_captions(labels)), "wrong type"),
     ],
 }
+
+
+def _limit_36(pos, vel, limit):
+    """The lesson's 64 - 28 = 36 hard-coded where the `limit` argument belongs."""
+    return _reference_bounce(pos, vel, 36.0)
+
+
+def _reference_bounce(pos, vel, limit):
+    new = pos + vel
+    below, above = new < 0, new > limit
+    new = torch.where(below, -new, new)
+    return torch.where(above, 2 * limit - new, new), torch.where(below | above, -vel, vel)
+
+
+MUTANTS["bounce_step"] += [("limit 36 hard-coded", _limit_36, "limit 20")]

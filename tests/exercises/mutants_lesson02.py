@@ -171,3 +171,19 @@ MUTANTS = {
         ("majority over the batch", _majority_over_batch, "wrong"),
     ],
 }
+
+
+def _jumps_threshold_8(tracks, threshold=8.0):
+    """The lesson's 8 px hard-coded where the `threshold` argument belongs."""
+    if tracks.shape[1] < 2:
+        return torch.zeros(len(tracks))
+    return ((tracks[:, 1:] - tracks[:, :-1]).norm(dim=-1) > 8.0).float().mean(1)
+
+
+def _drift_vs_last_frame(probs):
+    votes = probs.argmax(-1)
+    return (votes != votes[:, -1:]).to(probs.dtype).mean(1)
+
+
+MUTANTS["jump_fraction"] += [("threshold 8 hard-coded", _jumps_threshold_8, "threshold 6")]
+MUTANTS["identity_drift"] += [("the last frame as the majority", _drift_vs_last_frame, "majority 2")]

@@ -90,3 +90,35 @@ MUTANTS = {
         ),
     ],
 }
+
+
+def _instance_norm_block(x, p, groups):
+    """Ignores `groups`: one group per channel, which equals GroupNorm only when groups == C."""
+    return _block(x, p, p["norm1.weight"].shape[0])
+
+
+def _instance_norm_library(x, p, groups):
+    B = x.shape[0]
+    h = rearrange(x, "b t c h w -> b c t h w")
+    h = F.conv3d(h, p["spatial.weight"], p["spatial.bias"], padding=(0, 1, 1))
+    h = F.silu(F.instance_norm(h, weight=p["norm1.weight"], bias=p["norm1.bias"]))
+    h = F.conv3d(h, p["temporal.weight"], p["temporal.bias"], padding=(1, 0, 0))
+    h = F.silu(F.instance_norm(h, weight=p["norm2.weight"], bias=p["norm2.bias"]))
+    assert h.shape[0] == B
+    return rearrange(h, "b c t h w -> b t c h w")
+
+
+MUTANTS["conv2plus1d"] += [
+    ("groups ignored: one group per channel", _instance_norm_block, "one group per channel"),
+    ("F.instance_norm", _instance_norm_library, "16 channels in 8 groups"),
+    ("groups hard-coded to 8", lambda x, p, groups: _block(x, p, 8), "raised"),
+]
+def _identity_kernel_3(C, k):
+    """The lesson's kernel size 3 hard-coded where the `kernel_size` argument belongs."""
+    return torch.nn.init.dirac_(torch.zeros(C, C, 3, 1, 1)), torch.zeros(C)
+
+
+MUTANTS["identity_temporal_kernel"] += [("kernel size 3 hard-coded", _identity_kernel_3, "kernel 5")]
+MUTANTS["inflate_conv"] += [
+    ("temporal kernel 3 hard-coded", lambda w, b, k: _inflate(w, b, 3), "temporal kernel 5"),
+]

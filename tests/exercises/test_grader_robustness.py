@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import signal
 import threading
 import time
@@ -208,3 +209,50 @@ def test_compare_messages():
     assert exact()(3, 3) is None and "wrong value" in exact()(3, 4)[0][1]
     assert "wrong type" in exact()(3, True)[0][1]
     assert Close(rtol=1e-3)(1.0, 1.0005) is None and Close(rtol=1e-5)(1.0, 1.5) is not None
+
+
+def test_a_mistake_is_named_only_when_it_reproduces_every_case():
+    jump = exercises.get("jump_fraction")
+
+    def threshold_8(tracks, threshold=8.0):  # the lesson's number hard-coded
+        if tracks.shape[1] < 2:
+            return torch.zeros(len(tracks))
+        return ((tracks[:, 1:] - tracks[:, :-1]).norm(dim=-1) > 8.0).float().mean(1)
+
+    result = run_check(jump, threshold_8, record_failure=False)
+    assert result.status == FAILED
+    assert "looks like" not in dict(result.lines), str(result)  # no coincidental "Euclidean" story
+
+    def chebyshev(tracks, threshold=8.0):  # a real, known mistake: named
+        if tracks.shape[1] < 2:
+            return torch.zeros(len(tracks))
+        steps = (tracks[:, 1:] - tracks[:, :-1]).abs().amax(-1)
+        return (steps > threshold).float().mean(1)
+
+    result = run_check(jump, chebyshev, record_failure=False)
+    assert "max(|dx|, |dy|)" in dict(result.lines).get("looks like", ""), str(result)
+
+    drift = exercises.get("identity_drift")
+    last = lambda p: (p.argmax(-1) != p.argmax(-1)[:, -1:]).to(p.dtype).mean(1)  # noqa: E731
+    result = run_check(drift, last, record_failure=False)
+    assert result.status == FAILED and "looks like" not in dict(result.lines), str(result)
+
+
+def test_answers_right_up_to_type_are_told_so():
+    import numpy as np
+
+    pixels = exercises.get("pixel_count")
+    result = run_check(pixels, lambda s, f, h, w: np.int64(s * f * h * w), record_failure=False)
+    assert result.status == FAILED and result.summary.startswith("right value, wrong type")
+    assert "int(...)" in str(result)
+    result = run_check(pixels, lambda s, f, h, w: s * f * h * w / 1, record_failure=False)
+    assert "right value" in result.summary and "//" in str(result)
+    result = run_check(REVERSE, lambda v: v.flip(1).double(), record_failure=False)
+    assert "the values are right" in str(result)
+
+
+def test_an_error_the_exercise_knows_gets_its_advice():
+    nbytes = exercises.get("video_bytes")
+    finfo = lambda shape, dtype: math.prod(shape) * torch.finfo(dtype).bits // 8  # noqa: E731
+    result = run_check(nbytes, finfo, record_failure=False)
+    assert "raised TypeError" in result.summary and "torch.iinfo" in dict(result.lines)["hint"]

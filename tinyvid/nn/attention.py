@@ -87,10 +87,12 @@ class TemporalAttention(nn.Module):
     """Each position attends across frames: ``[B, T, C, H, W] -> [B, T, C, H, W]``.
 
     Tokens are the ``T`` frames at one ``(h, w)``; positions never see each other. Attention is
-    blind to order, so a sinusoidal frame-index embedding is added to the queries' and keys'
-    input (``frame_embedding=True``). We use fixed sinusoids rather than learned vectors: they add
-    no parameters and work for any number of frames, e.g. when extending a video past the length
-    seen in training. ``causal=True`` lets frame ``i`` see only frames ``<= i`` (autoregressive
+    blind to order (shuffle the frames and the output is shuffled the same way), so a sinusoidal
+    frame-index embedding (``frame_embedding=True``) is added to the normalised tokens that the
+    ``qkv`` projection reads: queries, keys *and values* carry it; the residual stream itself
+    does not (``x + attn(norm(x) + pos)``). We use fixed sinusoids rather than learned vectors:
+    they add no parameters and work for any number of frames, e.g. when extending a video past
+    the length seen in training. ``causal=True`` lets frame ``i`` see only frames ``<= i`` (autoregressive
     extension). ``zero_init_out=True`` makes the block the identity at initialisation, which is
     how ``tinyvid.nn.unet.inflate`` inserts it into a trained image model (Blattmann et al. 2023
     "Align your Latents"; Guo et al. 2023 AnimateDiff).

@@ -11,6 +11,7 @@ from einops import rearrange
 from exercises.compare import Close, exact
 from exercises.core import Case, exercise
 from exercises.solutions import lesson03 as solutions
+from tinyvid.nn.layers import sinusoidal_embedding
 
 # ------------------------------------------------------------------------------------ helpers
 
@@ -197,6 +198,87 @@ def spatial_attention(gen: torch.Generator):
 def temporal_attention(gen: torch.Generator):
     """Random features and projections; T = 1; batch 1; odd sizes; 1 to 4 heads."""
     yield from _attention_cases(gen)
+
+
+# ------------------------------------------------------- temporal attention that knows frame order
+
+
+def _frame_positions(T: int, C: int) -> torch.Tensor:
+    return sinusoidal_embedding(torch.arange(T), C)  # [T, C]
+
+
+def _with_positions_spec(x, w_qkv, heads):
+    """Add position t to every token of frame t, one by one, then the slow temporal attention."""
+    pos = _frame_positions(x.shape[1], x.shape[2])
+    shifted = x.clone()
+    for t in range(x.shape[1]):
+        shifted[:, t] += pos[t][:, None, None]  # [C, 1, 1] over H, W
+    return _attention_spec(shifted, w_qkv, heads, "position")
+
+
+def _positions_to_qk_only(x, w_qkv, heads):
+    B, T, C, H, W = x.shape
+    tokens = rearrange(x, "b t c h w -> (b h w) t c")
+    q, k, _ = ((tokens + _frame_positions(T, C)) @ w_qkv.T).chunk(3, dim=-1)
+    _, _, v = (tokens @ w_qkv.T).chunk(3, dim=-1)
+    q, k, v = (rearrange(a, "n l (h d) -> n h l d", h=heads) for a in (q, k, v))
+    out = rearrange(F.scaled_dot_product_attention(q, k, v), "n h l d -> n l (h d)")
+    return rearrange(out, "(b h w) t c -> b t c h w", b=B, h=H)
+
+
+def _positions_added_to_output(x, w_qkv, heads):
+    T, C = x.shape[1:3]
+    return solutions.temporal_attention(x, w_qkv, heads) + _frame_positions(T, C)[:, :, None, None]
+
+
+def _positions_of_pixels(x, w_qkv, heads):
+    """Numbers the H·W pixel tracks (the batch of sequences) instead of the frames."""
+    B, T, C, H, W = x.shape
+    pos = rearrange(_frame_positions(H * W, C), "(h w) c -> c h w", h=H)  # [C, H, W]
+    return solutions.temporal_attention(x + pos, w_qkv, heads)
+
+
+def _shuffled_case(gen: torch.Generator) -> Case:
+    """A video and the same video with its frames in another order: an order-blind layer
+    gives the same outputs, only reordered."""
+    case = _qkv_case(gen, (1, 5, 8, 3, 3), 2, "")
+    x = case.args[0]
+    both = torch.cat([x, x[:, [2, 0, 4, 1, 3]]])  # [2, 5, 8, 3, 3]: video, then shuffled
+    return Case(both, *case.args[1:], label="batch of 2: a video and its frames shuffled")
+
+
+@exercise(
+    lesson="03",
+    solution=solutions.temporal_attention_with_positions,
+    points=1,
+    difficulty=1,
+    minutes=6,
+    compare=Close(atol=1e-5, rtol=1e-4),
+    spec=_with_positions_spec,
+    hints=[
+        "Same as temporal_attention, with one line more: before the projection, every token of "
+        "frame t gets the position vector of frame t added to it.",
+        "sinusoidal_embedding(torch.arange(T), C) is [T, C]: one row per frame. On tokens "
+        "arranged as [B*H*W, T, C] it broadcasts over the first axis by itself. Add it before "
+        "`@ w_qkv.T`, so queries, keys and values all carry it.",
+        "Another way to the same answer: add the positions to the video itself, as a [T, C] "
+        "table reshaped to broadcast over [B, T, C, H, W], then call your temporal_attention.",
+    ],
+    mistakes=[
+        ("no frame positions: this is plain temporal attention, blind to frame order",
+         solutions.temporal_attention),
+        ("positions added to the queries and keys only: here, as in tinyvid's TemporalAttention, "
+         "they go into the tokens before the projection, so the values carry them too",
+         _positions_to_qk_only),
+        ("positions added to the output: they must enter before the attention, where they can "
+         "change which frames a query looks at", _positions_added_to_output),
+        ("you numbered the pixel positions (H·W of them), not the frames", _positions_of_pixels),
+    ],
+)
+def temporal_attention_with_positions(gen: torch.Generator):
+    """Random features; a video and its shuffled copy; T = 1; batch 1; 1 to 4 heads."""
+    yield from _attention_cases(gen)
+    yield _shuffled_case(gen)
 
 
 # ------------------------------------------------------------------------- the factorized block

@@ -4,7 +4,8 @@
 # **Goal:** build the attention layer most video diffusion models use: attention *within*
 # each frame, then *across* frames at each position, and know why it is split that way and
 # what it costs. Follows the seed's section "1. Factorized Spatial-Temporal Attention".
-# About 45 minutes; runs in well under a minute on a laptop CPU; uses only untrained blocks.
+# About 50 minutes; runs in well under a minute on a laptop CPU; uses small untrained blocks,
+# and the shipped video model for the attention-map explorer.
 #
 # ## Set-up
 
@@ -20,6 +21,7 @@ from einops import rearrange
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from exercises import check
+from tinyvid import load_pipeline
 from tinyvid.data import moving_mnist
 from tinyvid.nn import cost
 from tinyvid.nn.attention import (
@@ -28,8 +30,10 @@ from tinyvid.nn.attention import (
     SpatialAttention,
     TemporalAttention,
 )
+from tinyvid.nn.cond import Cond
 from tinyvid.nn.layers import sinusoidal_embedding
 from tinyvid.nn.seed_bugs import SeedSpatioTemporalAttention
+from tinyvid.text import tokenize
 
 torch.manual_seed(0)
 device = "cpu"  # these blocks are tiny: the CPU is fastest here, with or without a GPU
@@ -135,6 +139,43 @@ show_changes(correct, "Change one input token: which outputs change?");
 # temporal attention along its own pixel track, and the two together over the whole video,
 # while the other video of the batch is untouched. A video with 16 frames of 8×8 tokens gets
 # this reach for a fraction of full attention's cost (measured below).
+#
+# ## Frame order: why temporal attention needs positions
+#
+# Attention treats its tokens as a *set*. The scores compare every query with every key, the
+# softmax normalises over all keys, and the output is a weighted sum: nowhere does it matter
+# in which order the tokens came. Shuffle the input tokens and the outputs come out shuffled
+# the same way, otherwise unchanged (attention is **permutation-equivariant**). For temporal
+# attention the tokens are frames, so without help a video and the same video played in
+# another order look alike to it: "moving right" and "moving left" are the same set of frames.
+#
+# The fix is the one transformers use for words: add a **position embedding**, a vector that
+# depends on the frame index, to each frame's tokens before the `qkv` projection. tinyvid's
+# `TemporalAttention` adds fixed sinusoids (Vaswani et al. 2017) of the frame index
+# (`frame_embedding=True`); queries, keys and values all carry them. The experiment: the same
+# layer with and without the embedding, a video and the same video with its frames shuffled.
+# Undo the shuffle on the output and compare.
+
+# %%
+order = torch.tensor([3, 0, 5, 1, 4, 2])  # a shuffle of 6 frames (no frame stays in place)
+clip = torch.randn(1, 6, 16, 4, 4)  # [B, T, C, H, W]
+with_pos = TemporalAttention(16, heads=4, frame_embedding=True)
+without_pos = TemporalAttention(16, heads=4, frame_embedding=False)
+without_pos.load_state_dict(with_pos.state_dict())  # the same weights; only the embedding differs
+with torch.no_grad():
+    for name, layer in [("without frame positions", without_pos), ("with frame positions", with_pos)]:
+        shuffled_out = layer(clip[:, order])  # the frames go in shuffled ...
+        out_shuffled = layer(clip)[:, order]  # ... or the output is shuffled afterwards
+        gap = (shuffled_out - out_shuffled).abs().max().item()
+        print(f"{name:24s} max |layer(shuffled video) − shuffled(layer(video))| = {gap:.1e}")
+
+# %% [markdown]
+# Without positions the two agree to rounding error (float32): the layer cannot tell the
+# shuffled video from the real one, it only reorders its answer. With positions they differ
+# far beyond rounding: frame order now changes what every token attends to. A spatial attention layer has the same blindness to pixel positions, which is
+# why image transformers add 2D position embeddings; in a U-Net the convolutions around the
+# attention already know where each pixel is. Exercise 3 below adds frame positions to your
+# own temporal attention.
 
 # %% [markdown]
 # ## Doc check: the seed's attention attends over the wrong axis
@@ -311,53 +352,57 @@ fig.tight_layout()
 #   so those curves are a lower bound.) Fused kernels change *memory*, not FLOPs: compute is
 #   what factorizing saves, with any kernel.
 #
-# In exercise 4 below you derive the exact FLOP counts of the attention itself.
+# In exercise 5 below you derive the exact FLOP counts of the attention itself.
 
 # %% [markdown]
-# ## Play with it: an attention-map explorer
+# ## Play with it: what the shipped video model attends to
 #
-# What does a query actually look at? Below, a Moving MNIST video is turned into a feature
-# map (8 frames of 16×16 tokens, 32 channels: pixel brightness and position, mixed by fixed
-# random vectors) and passed through a factorized block. There is no trained video model
-# shipped with the course yet, so the block is untrained: its maps come from the features and
-# its random projections, not from learning. At PyTorch's default initialisation the scores
-# are small, so every map is close to uniform (no weight above a few times 1/256, printed
-# below: a softmax of near-zero scores is near-uniform, and training is what sharpens it), so
-# we draw the `qkv` weights with a larger spread, `2/√C`, to get maps with visible structure.
+# What does a query actually look at, in a model that has learned something? tinyvid's
+# shipped video model (`load_pipeline("default")`, lesson 04 builds it by inflating an image
+# U-Net) has factorized attention inside: a `TemporalAttention` at every stage and a
+# `SpatialAttention` at the coarser ones. We give it one real Moving MNIST clip, encoded to
+# its 8×8 latent (one latent cell per 8×8 pixels), noised halfway (flow time t = 0.5: half
+# noise, half clip) with the clip's own caption, run it once, and record the inputs of two
+# attention layers with forward hooks: the temporal attention of the first stage (8×8
+# positions, 64 channels) and the spatial attention of the second (4×4 positions, one per
+# 16×16 pixels, 128 channels).
 #
-# Attention weights are not returned by SDPA, so we recompute them from the block's own layers
-# (LayerNorm, the `qkv` projection, and for the temporal step the frame-position embedding the
-# library adds) and check that they reproduce the block's output exactly.
+# Attention weights are not returned by SDPA, so we recompute them from the layers' own
+# weights (LayerNorm, the `qkv` projection, and for the temporal layer the frame-position
+# embedding) and check that they reproduce the layers' outputs exactly.
 
 # %%
-video, _, captions = moving_mnist(1, seed=3, num_frames=8)  # [1, 8, 1, 64, 64]
-pixels = F.avg_pool2d(rearrange(video, "b t c h w -> (b t) c h w"), 4)  # [8, 1, 16, 16]
-pixels = rearrange(pixels, "(b t) c h w -> b t c h w", b=1)  # [1, 8, 1, 16, 16]
-Cf, Hf, Wf, Tf = 32, 16, 16, 8
-g = torch.Generator().manual_seed(0)
-brightness_dir = torch.randn(Cf, generator=g)  # how brightness enters the features
-pos = torch.cat([sinusoidal_embedding(torch.arange(Hf), Cf // 2)[:, None].expand(Hf, Wf, -1),
-                 sinusoidal_embedding(torch.arange(Wf), Cf // 2)[None].expand(Hf, Wf, -1)], -1)
-pos = rearrange(pos, "h w c -> 1 1 c h w")  # [1, 1, C, H, W]
-features = 2.0 * pixels * brightness_dir[None, None, :, None, None] + pos  # [1, 8, 32, 16, 16]
-
-explorer_block = FactorizedSpaceTimeAttention(Cf, heads=4)
+video_pipe = load_pipeline("default", device=device)
+unet = video_pipe.model
+clip16, _, clip_captions = moving_mnist(1, seed=3, num_frames=16, digits=3, directions="right",
+                                        speeds="normal")  # [1, 16, 1, 64, 64]
+Tf = clip16.shape[1]
+layer_names = {"temporal": "down.0.temporal_attn", "spatial": "down.1.attn"}
+inputs_seen = {}
+hooks = [unet.get_submodule(n).register_forward_hook(
+    lambda module, args, out, n=n: inputs_seen.__setitem__(n, (args[0], out)))
+    for n in layer_names.values()]
 with torch.no_grad():
-    for step in (explorer_block.spatial, explorer_block.temporal):
-        step.attn.qkv.weight.normal_(0.0, 2 / math.sqrt(Cf), generator=g)
+    latent = video_pipe.autoencoder.encode_video(clip16)  # [1, 16, 8, 8, 8]
+    noise = torch.randn(latent.shape, generator=torch.Generator().manual_seed(0))
+    t_half = torch.tensor([0.5])
+    x_t = (1 - t_half) * noise + t_half * latent  # flow matching: t = 0 noise, t = 1 data
+    unet(x_t, t_half, Cond(tokens=tokenize(clip_captions)))
+for hook in hooks:
+    hook.remove()
 
 
 def attention_weights(step, tokens, extra=None):
-    """softmax(q·kᵀ/√d) of one step of the block: [N, L, C] tokens -> [N, heads, L, L]."""
+    """softmax(q·kᵀ/√d) of one attention layer: [N, L, C] tokens -> [N, heads, L, L]."""
     h = step.norm(tokens)
-    qk_input = h if extra is None else h + extra  # the temporal step adds frame positions
-    q, k, _ = rearrange(step.attn.qkv(qk_input), "n l (three h d) -> three n h l d",
+    qkv_input = h if extra is None else h + extra  # the temporal layer adds frame positions
+    q, k, _ = rearrange(step.attn.qkv(qkv_input), "n l (three h d) -> three n h l d",
                         three=3, h=step.attn.heads)
     return torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]), dim=-1)
 
 
 def run_step(step, tokens, weights, extra=None):
-    """The step's output recomputed from its weights: tokens + out(weights @ v)."""
+    """The layer's output recomputed from its weights: tokens + out(weights @ v)."""
     h = step.norm(tokens)
     _, _, v = rearrange(step.attn.qkv(h if extra is None else h + extra),
                         "n l (three h d) -> three n h l d", three=3, h=step.attn.heads)
@@ -365,72 +410,108 @@ def run_step(step, tokens, weights, extra=None):
 
 
 with torch.no_grad():
-    s_tokens = rearrange(features, "b t c h w -> (b t) (h w) c")  # [8, 256, 32]
-    default_init = FactorizedSpaceTimeAttention(Cf, heads=4)  # PyTorch's default qkv init
-    flat = attention_weights(default_init.spatial, s_tokens)  # [8, 4, 256, 256]
-    w_spatial = attention_weights(explorer_block.spatial, s_tokens)  # [8, 4, 256, 256]
-    after_spatial = rearrange(run_step(explorer_block.spatial, s_tokens, w_spatial),
-                              "(b t) (h w) c -> b t c h w", b=1, h=Hf)  # [1, 8, 32, 16, 16]
-    t_tokens = rearrange(after_spatial, "b t c h w -> (b h w) t c")  # [256, 8, 32]
-    frame_pos = sinusoidal_embedding(torch.arange(Tf), Cf)  # [8, 32]
-    w_temporal = attention_weights(explorer_block.temporal, t_tokens, frame_pos)  # [256, 4, 8, 8]
-    ours_out = rearrange(run_step(explorer_block.temporal, t_tokens, w_temporal, frame_pos),
-                         "(b h w) t c -> b t c h w", b=1, h=Hf)
-    err = (ours_out - explorer_block(features)).abs().max()
-print(f"default init: spatial weights between {flat.min():.4f} and {flat.max():.4f} "
-      f"(uniform would be 1/256 = {1 / 256:.4f}); with the wider init, up to {w_spatial.max():.2f}")
-print(f"recomputed weights reproduce the block's output: max |difference| = {err:.1e}")
-print("spatial weights", tuple(w_spatial.shape), "[frames, heads, query, key];",
-      "temporal weights", tuple(w_temporal.shape), "[positions, heads, query frame, key frame]")
+    t_layer = unet.get_submodule(layer_names["temporal"])
+    t_in, t_out = inputs_seen[layer_names["temporal"]]  # [1, 16, 64, 8, 8] each
+    Ht, Wt = t_in.shape[-2:]
+    t_tokens = rearrange(t_in, "b t c h w -> (b h w) t c")  # [64, 16, 64]
+    frame_pos = sinusoidal_embedding(torch.arange(Tf), t_in.shape[2])  # [16, 64]
+    w_temporal = attention_weights(t_layer, t_tokens, frame_pos)  # [64, heads, 16, 16]
+    err_t = (rearrange(run_step(t_layer, t_tokens, w_temporal, frame_pos),
+                       "(b h w) t c -> b t c h w", b=1, h=Ht) - t_out).abs().max()
+    s_layer = unet.get_submodule(layer_names["spatial"])
+    s_in, s_out = inputs_seen[layer_names["spatial"]]  # [1, 16, 128, 4, 4] each
+    Hs, Ws = s_in.shape[-2:]
+    s_tokens = rearrange(s_in, "b t c h w -> (b t) (h w) c")  # [16, 16, 128]
+    w_spatial = attention_weights(s_layer, s_tokens)  # [16, heads, 16, 16]
+    err_s = (rearrange(run_step(s_layer, s_tokens, w_spatial), "(b t) (h w) c -> b t c h w",
+                       b=1, h=Hs) - s_out).abs().max()
+    fresh = TemporalAttention(t_in.shape[2], heads=t_layer.attn.heads)  # the same layer, untrained
+    w_fresh = attention_weights(fresh, t_tokens, frame_pos)
+print(f"recomputed weights reproduce the layers' outputs: max |difference| {err_t:.1e} (temporal), "
+      f"{err_s:.1e} (spatial)")
+print("temporal weights", tuple(w_temporal.shape), "[positions, heads, query frame, key frame];",
+      "spatial weights", tuple(w_spatial.shape), "[frames, heads, query, key]")
+print(f"largest temporal weight: trained {w_temporal.max():.2f}, the same layer untrained "
+      f"{w_fresh.max():.2f} (uniform over {Tf} frames would be {1 / Tf:.4f})")
 
+# %% [markdown]
+# Training is what makes attention selective: the untrained layer spreads each query's
+# weight far more evenly, the trained one can put most of it on a single frame. Averaged over
+# all 64 positions and the heads, which frames does a query frame look at?
 
 # %%
-def draw_attention(t=3, row=8, col=8, head=0):
-    """The frame with the query, its spatial attention map, and its temporal weights."""
-    q = row * Wf + col
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.3), gridspec_kw={"width_ratios": [1, 1, 1.4]})
-    axes[0].imshow(pixels[0, t, 0], cmap="gray", vmin=0, vmax=1)
-    axes[0].plot(col, row, "r+", markersize=14, markeredgewidth=2)
-    axes[0].set_title(f"frame {t}, query at (row {row}, col {col})", fontsize=9)
-    spatial_map = w_spatial[t, head, q].reshape(Hf, Wf)
-    im = axes[1].imshow(spatial_map, cmap="magma")
-    axes[1].plot(col, row, "c+", markersize=14, markeredgewidth=2)
-    axes[1].set_title(f"spatial step, head {head}: weights over frame {t}", fontsize=9)
+mean_map = w_temporal.mean(dim=(0, 1))  # [16 query frames, 16 key frames]
+fig, ax = plt.subplots(figsize=(4.8, 4))
+im = ax.imshow(mean_map, cmap="magma", vmin=0)
+ax.set(xticks=range(0, Tf, 3), yticks=range(0, Tf, 3), xlabel="key frame", ylabel="query frame",
+       title="Shipped model, first temporal attention:\nmean weight over positions and heads")
+fig.colorbar(im, ax=ax, fraction=0.046, label="attention weight")
+fig.tight_layout()
+diagonal = mean_map.diagonal().mean().item()
+near = torch.stack([mean_map.diagonal(1), mean_map.diagonal(-1)]).mean().item()
+print(f"mean weight on the query's own frame {diagonal:.3f}, on a neighbouring frame {near:.3f}, "
+      f"uniform {1 / Tf:.3f}")
+
+# %% [markdown]
+# A band along the diagonal: on average a frame attends most to itself and its neighbours,
+# and less the further away a frame is; no one told the model that nearby frames matter
+# most, it learned it (the frame-position embedding is what lets it know which frames are
+# near).
+#
+# The explorer below picks one query: a frame, and a latent cell of the 8×8 grid (drawn as a
+# red square on the frame). In the middle, the spatial attention of the 4×4 cell that
+# contains it, over the 4×4 cells of the same frame; on the right, the temporal attention of
+# the query's own 8×8 cell over the 16 frames (its own frame shaded). Put the query on the
+# digit's path and off it; change frame and head. In the starting state the query sits on
+# the 3: its heads put most of their weight on a few frames close to frame 6. Move it to an
+# empty cell (row 5, col 1, say) and the weights spread over all frames. (The sliders run
+# live in Jupyter; the figure is their starting state.)
+
+# %%
+def draw_attention(t=6, row=2, col=6, head=0):
+    """The frame with the query, its spatial map (4×4 level) and its temporal weights."""
+    fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.4), gridspec_kw={"width_ratios": [1, 1.15, 1.5]})
+    cell = 64 // Ht  # pixels per 8×8-grid cell
+    axes[0].imshow(clip16[0, t, 0], cmap="gray", vmin=0, vmax=1)
+    axes[0].add_patch(plt.Rectangle((col * cell - 0.5, row * cell - 0.5), cell, cell, fill=False,
+                                    edgecolor="red", linewidth=2))
+    axes[0].set(xticks=[], yticks=[], title=f"frame {t}, query cell (row {row}, col {col})")
+    s_row, s_col = row * Hs // Ht, col * Ws // Wt  # the 4×4 cell that holds the query
+    spatial_map = w_spatial[t, head, s_row * Ws + s_col].reshape(Hs, Ws)
+    im = axes[1].imshow(spatial_map, cmap="magma", vmin=0)
+    axes[1].add_patch(plt.Rectangle((s_col - 0.5, s_row - 0.5), 1, 1, fill=False, edgecolor="cyan",
+                                    linewidth=2))
+    axes[1].set(xticks=range(Ws), yticks=range(Hs), xlabel="key column (4×4 grid)",
+                ylabel="key row", title=f"spatial attention, head {head}")
     fig.colorbar(im, ax=axes[1], fraction=0.046, label="attention weight")
-    for ax in axes[:2]:
-        ax.set_xlabel("column")
-        ax.set_ylabel("row")
-    axes[2].bar(range(Tf), w_temporal[q, head, t], color=["C3" if f == t else "C0" for f in range(Tf)])
-    axes[2].set_xlabel("key frame (red: the query's own frame)")
-    axes[2].set_ylabel("attention weight")
-    axes[2].set_ylim(0, 1)
-    axes[2].set_title(f"temporal step, head {head}: weights over frames", fontsize=9)
-    fig.suptitle(f"Untrained factorized block on '{captions[0]}'", fontsize=10)
+    weights = w_temporal[row * Wt + col, head, t]  # [16]
+    axes[2].axvspan(t - 0.5, t + 0.5, color="C3", alpha=0.2, label="the query's own frame")
+    axes[2].bar(range(Tf), weights, color=["C3" if f == t else "C0" for f in range(Tf)])
+    axes[2].set(xticks=range(0, Tf, 2), xlim=(-0.5, Tf - 0.5), ylim=(0, 1), xlabel="key frame",
+                ylabel="attention weight", title=f"temporal attention, head {head}")
+    axes[2].legend(fontsize=8, loc="upper right")
+    for ax in axes:
+        ax.title.set_fontsize(9)
+    fig.suptitle(f"Shipped video model on '{clip_captions[0]}', halfway noised (t = 0.5)", fontsize=10)
     fig.tight_layout()
     return fig
 
 
 draw_attention();
 
-# %% [markdown]
-# The spatial map lives in one frame and sums to 1 over its 256 positions; the temporal bars
-# live on one pixel track and sum to 1 over the 8 frames. Move the sliders: put the query on
-# the digit and off it, change frame and head. (The sliders run live in Jupyter; the figure
-# above is their starting state.)
-
 # %%
 widgets.interact(
     draw_attention,
-    t=widgets.IntSlider(3, 0, Tf - 1, description="frame"),
-    row=widgets.IntSlider(8, 0, Hf - 1, description="query row"),
-    col=widgets.IntSlider(8, 0, Wf - 1, description="query col"),
-    head=widgets.IntSlider(0, 0, 3, description="head"),
+    t=widgets.IntSlider(6, 0, Tf - 1, description="frame"),
+    row=widgets.IntSlider(2, 0, Ht - 1, description="query row"),
+    col=widgets.IntSlider(6, 0, Wt - 1, description="query col"),
+    head=widgets.IntSlider(0, 0, t_layer.attn.heads - 1, description="head"),
 );
 
 # %% [markdown]
 # ## Exercises
 #
-# Four functions, each graded by the cell after it. The first two are the attention steps
+# Five functions, each graded by the cell after it. The first two are the attention steps
 # without LayerNorm, residual or output projection: just the reshape and the attention, which
 # is where the mistakes happen. Projections come from one weight `w_qkv` of shape `[3C, C]`:
 # `tokens @ w_qkv.T` gives `[..., 3C]`, split into `q, k, v` with `.chunk(3, dim=-1)`, and each
@@ -481,7 +562,36 @@ def temporal_attention(x: torch.Tensor, w_qkv: torch.Tensor, heads: int) -> torc
 check.temporal_attention(temporal_attention)
 
 # %% [markdown]
-# ### Exercise 3: the factorized block (★, about 6 minutes)
+# ### Exercise 3: temporal attention that knows frame order (★, about 6 minutes)
+#
+# Your temporal attention from exercise 2, made order-aware as in the section on frame
+# order: before the projection, add to every token of frame `t` the position vector of frame
+# `t`, `sinusoidal_embedding(torch.arange(T), C)[t]` (imported in the set-up cell; one row
+# per frame), so that queries, keys and values all carry it. The check includes a batch whose
+# second video is the first one with its frames shuffled: your outputs for the two must no
+# longer be the same outputs reordered.
+
+# %%
+# EXERCISE: temporal_attention_with_positions
+def temporal_attention_with_positions(x: torch.Tensor, w_qkv: torch.Tensor, heads: int) -> torch.Tensor:
+    """Temporal attention whose tokens know which frame they come from.
+
+    Args:
+        x: [B, T, C, H, W] features.
+        w_qkv: [3C, C] projection weights, as in temporal_attention.
+        heads: number of heads; C is divisible by it.
+    Returns:
+        [B, T, C, H, W]: temporal attention over tokens to which the position embedding of
+        their frame has been added before the q, k, v projection.
+    """
+    raise NotImplementedError
+
+
+# %%
+check.temporal_attention_with_positions(temporal_attention_with_positions)
+
+# %% [markdown]
+# ### Exercise 4: the factorized block (★, about 6 minutes)
 #
 # Put the two steps together the way `tinyvid.nn.attention.FactorizedSpaceTimeAttention`
 # does. The check hands you the pieces as functions of a `[B, T, C, H, W]` video: the two
@@ -507,7 +617,7 @@ def factorized_block(x, spatial, temporal, norm1, norm2):
 check.factorized_block(factorized_block)
 
 # %% [markdown]
-# ### Exercise 4: cost formulas (★, about 6 minutes)
+# ### Exercise 5: cost formulas (★, about 6 minutes)
 #
 # Count the FLOPs of the attention *core* (the scores `Q·Kᵀ` and the weighted sum of the
 # values; no projections) for one video of `T` frames of `H×W` tokens of width `D`, counting a
@@ -544,6 +654,8 @@ check.attention_flops(attention_flops)
 #   wrong axes and mixes videos of the batch, silently. Pre-norm means `x + Attn(LN(x))`, with
 #   one LayerNorm per step: the residual carries the *input*.
 # - Fused kernels cut attention's memory, not its FLOPs; factorizing cuts the FLOPs.
+#   Attention is blind to token order: temporal attention needs a frame-position embedding
+#   to tell a video from its shuffled frames, and trained, it learns to look at nearby frames.
 #
 # Next: lesson 04, 3D and (2+1)D convolutions and how temporal layers are slipped into an image
 # U-Net. The production blocks of this lesson are in `tinyvid.nn.attention`, and

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange
 
+from tinyvid.nn.layers import sinusoidal_embedding
+
 
 def spatial_attention(x: torch.Tensor, w_qkv: torch.Tensor, heads: int) -> torch.Tensor:
     """Multi-head self-attention among the H·W positions of each frame, frames kept apart."""
@@ -23,6 +25,20 @@ def temporal_attention(x: torch.Tensor, w_qkv: torch.Tensor, heads: int) -> torc
     B, T, C, H, W = x.shape
     tokens = rearrange(x, "b t c h w -> (b h w) t c")  # [B*H*W, T, C]
     q, k, v = (tokens @ w_qkv.T).chunk(3, dim=-1)  # each [B*H*W, T, C]
+    q, k, v = (rearrange(a, "n l (h d) -> n h l d", h=heads) for a in (q, k, v))
+    out = F.scaled_dot_product_attention(q, k, v)  # [B*H*W, heads, T, C/heads]
+    out = rearrange(out, "n h l d -> n l (h d)")  # [B*H*W, T, C]
+    return rearrange(out, "(b h w) t c -> b t c h w", b=B, h=H)  # [B, T, C, H, W]
+
+
+def temporal_attention_with_positions(
+    x: torch.Tensor, w_qkv: torch.Tensor, heads: int
+) -> torch.Tensor:
+    """Temporal attention that knows frame order: frame t's tokens get position t added first."""
+    B, T, C, H, W = x.shape
+    tokens = rearrange(x, "b t c h w -> (b h w) t c")  # [B*H*W, T, C]
+    tokens = tokens + sinusoidal_embedding(torch.arange(T), C).to(x.dtype)  # [T, C] broadcast
+    q, k, v = (tokens @ w_qkv.T).chunk(3, dim=-1)  # each [B*H*W, T, C], all carry positions
     q, k, v = (rearrange(a, "n l (h d) -> n h l d", h=heads) for a in (q, k, v))
     out = F.scaled_dot_product_attention(q, k, v)  # [B*H*W, heads, T, C/heads]
     out = rearrange(out, "n h l d -> n l (h d)")  # [B*H*W, T, C]

@@ -155,3 +155,38 @@ MUTANTS = {
          "quadratic in all"),
     ],
 }
+
+
+# --- temporal_attention_with_positions
+def _positions_with(x, w_qkv, heads, frames=lambda T: torch.arange(T), scale=1.0):
+    """Temporal attention with sinusoidal positions of `frames(T)` added to the input."""
+    from exercises.solutions.lesson03 import temporal_attention
+    from tinyvid.nn.layers import sinusoidal_embedding
+
+    T, C = x.shape[1:3]
+    table = sinusoidal_embedding(frames(T), C) * scale  # [T, C]
+    return temporal_attention(x + table[:, :, None, None], w_qkv, heads)
+
+
+def _positions_qk_only(x, w_qkv, heads):
+    from tinyvid.nn.layers import sinusoidal_embedding
+
+    B, T, C, H, W = x.shape
+    tokens = rearrange(x, "b t c h w -> (b h w) t c")
+    q, k, _ = ((tokens + sinusoidal_embedding(torch.arange(T), C)) @ w_qkv.T).chunk(3, dim=-1)
+    v = (tokens @ w_qkv.T).chunk(3, dim=-1)[2]
+    q, k, v = (rearrange(a, "n l (h d) -> n h l d", h=heads) for a in (q, k, v))
+    out = rearrange(F.scaled_dot_product_attention(q, k, v), "n h l d -> n l (h d)")
+    return rearrange(out, "(b h w) t c -> b t c h w", b=B, h=H)
+
+
+MUTANTS["temporal_attention_with_positions"] = [
+    ("no positions", lambda x, w, h: _positions_with(x, w, h, scale=0.0), "blind to frame order"),
+    ("positions counted from 1", lambda x, w, h: _positions_with(x, w, h, lambda T: torch.arange(1, T + 1)),
+     "wrong values"),
+    ("positions in reverse order", lambda x, w, h: _positions_with(x, w, h, lambda T: torch.arange(T).flip(0)),
+     "wrong values"),
+    ("positions scaled by 1/sqrt(C)",
+     lambda x, w, h: _positions_with(x, w, h, scale=x.shape[2] ** -0.5), "wrong values"),
+    ("positions for q and k only", _positions_qk_only, "values carry them"),
+]

@@ -4,8 +4,9 @@
 # **Goal:** know the two ways convolutions see time (a full 3×3×3 kernel, or a 3×3 spatial
 # kernel followed by a 3-tap temporal one), what each costs, and how an image U-Net becomes a
 # video U-Net by inserting temporal layers that start as the identity. Follows the seed's
-# sections "2. 3D Convolutions" and "3. Temporal Layers in U-Net". About 45 minutes; runs in
-# under a minute on a laptop CPU; uses small untrained models (no shipped weights needed).
+# sections "2. 3D Convolutions" and "3. Temporal Layers in U-Net". About 50 minutes; runs in
+# about a minute on a laptop CPU; inflates the shipped image model (the per-frame model of
+# lesson 02) and trains small untrained models.
 #
 # ## Set-up
 
@@ -14,16 +15,19 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
-from einops import rearrange
+from einops import rearrange, repeat
 from torch import nn
 
 from exercises import check
+from tinyvid import load_pipeline
 from tinyvid.data import moving_mnist
 from tinyvid.nn import cost
+from tinyvid.nn.cond import Cond
 from tinyvid.nn.conv import Conv2Plus1dBlock, Conv3dBlock, TemporalConv
 from tinyvid.nn.layers import zero_init
 from tinyvid.nn.seed_bugs import SeedTemporal3DConvBlock
 from tinyvid.nn.unet import ImageUNet, UNetConfig, inflate
+from tinyvid.text import tokenize
 from tinyvid.viz import frame_grid
 
 torch.manual_seed(0)
@@ -256,12 +260,14 @@ fig.tight_layout()
 # `tinyvid.nn.unet.inflate(image_unet)` returns a `VideoUNet` with every weight of the image
 # U-Net, plus a `TemporalConvBlock` after each ResBlock and a `TemporalAttention` at the end
 # of each stage. Both new layers are residual, `x + branch(x)`, with the branch's **last
-# layer set to zero**, so each one adds exactly 0 at first. (There are no trained image
-# weights shipped yet, so we inflate a small untrained U-Net; the check is the same.)
+# layer set to zero**, so each one adds exactly 0 at first. We inflate the real thing: the
+# shipped per-frame image model of lesson 02 (`load_pipeline("image")`, a text-conditioned
+# latent U-Net trained on single frames), which is also where the shipped video model's
+# training started.
 
 # %%
-torch.manual_seed(0)
-image_unet = ImageUNet(UNetConfig.tiny()).eval()
+image_pipe = load_pipeline("image", device=device)
+image_unet = image_pipe.model  # ImageUNet, trained
 video_unet = inflate(image_unet).eval()
 n_image = sum(p.numel() for p in image_unet.parameters())
 new = {n: p for n, p in video_unet.named_parameters() if ".temporal_" in n}
@@ -274,16 +280,22 @@ for n, p in new.items():
 
 # %% [markdown]
 # The test that matters: the inflated model on a video equals the image model applied to each
-# frame on its own.
+# frame on its own. Two real clips, encoded by the shipped autoencoder and noised as in
+# training (flow matching, `x_t = (1 − t)·noise + t·clip`), each with its caption:
 
 # %%
-latents = torch.randn(2, 6, 4, 8, 8)  # [B, T, c, h, w] latent video
-t = torch.tensor([0.3, 0.8])  # diffusion time, one per video
+clips8, _, clip_captions = moving_mnist(2, seed=5, num_frames=8, speeds="normal")  # [2, 8, 1, 64, 64]
+t = torch.tensor([0.3, 0.8])  # flow time, one per video (t = 1 is the clip itself)
+cond = Cond(tokens=tokenize(clip_captions))
 with torch.no_grad():
-    video_out = video_unet(latents, t)  # [2, 6, 4, 8, 8]
+    clean = image_pipe.autoencoder.encode_video(clips8)  # [2, 8, 8, 8, 8] latent videos
+    noise = torch.randn(clean.shape, generator=torch.Generator().manual_seed(0))
+    latents = (1 - t)[:, None, None, None, None] * noise + t[:, None, None, None, None] * clean
+    video_out = video_unet(latents, t, cond)  # [2, 8, 8, 8, 8]
     frame_by_frame = torch.stack(
-        [image_unet(latents[:, i : i + 1], t)[:, 0] for i in range(latents.shape[1])], dim=1
-    )  # each frame alone, as a 1-frame video: [2, 6, 4, 8, 8]
+        [image_unet(latents[:, i : i + 1], t, cond)[:, 0] for i in range(latents.shape[1])], dim=1
+    )  # each frame alone, as a 1-frame video: [2, 8, 8, 8, 8]
+print(f"captions: {clip_captions}")
 print(f"inflated U-Net vs image U-Net frame by frame: max |difference| = "
       f"{(video_out - frame_by_frame).abs().max():.1e} (output values are of size "
       f"{video_out.abs().mean():.2f})")
@@ -319,6 +331,67 @@ with torch.no_grad():
     for name, layer in variants.items():
         rel = (layer(feats) - feats).norm() / feats.norm()
         print(f"{name:36s} ‖y − x‖ / ‖x‖ = {rel:.3f}")
+
+# %% [markdown]
+# ### A third way: I3D's inflation, and why video diffusion does not use it
+#
+# Action recognition inflated image networks first (I3D, Carreira & Zisserman 2017), in
+# another way: make each 2D `kh×kw` kernel a 3D `k×kh×kw` kernel by **repeating it over the
+# k time taps and dividing by k**. On a *still* video (every frame the same) the 3D conv then
+# gives exactly the 2D conv's answer on every frame, so an ImageNet classifier becomes a
+# video classifier that already works on "boring videos", and every tap starts out useful.
+# On a video whose frames differ it averages the 2D responses of k neighbouring frames.
+#
+# Below, the first conv of the shipped image model (3×3, 17 channels in: 8 latent, 8 known-
+# frame and 1 mask channel, which are zeros here), inflated both ways to 3×3×3 and compared
+# with the 2D conv applied per frame, on three latent videos: a still one (frame 0 of a clip
+# repeated), the moving clip, and pure noise, which is where every diffusion sample starts.
+# Time is padded by repeating the edge frames, so the still video is still at the edges too.
+
+# %%
+conv2d = image_unet.input  # nn.Conv2d(17, 64, 3×3), trained
+k = 3
+w2d = conv2d.weight  # [64, 17, 3, 3]
+kernels = {
+    "I3D: 2D kernel on every tap, / k": repeat(w2d, "o i kh kw -> o i k kh kw", k=k) / k,
+    "Dirac: 2D kernel on the centre tap": F.pad(w2d[:, :, None], (0, 0, 0, 0, k // 2, k // 2)),
+}
+
+
+def conv_per_frame(video):  # [B, T, 17, h, w] -> [B, T, 64, h, w]
+    out = conv2d(rearrange(video, "b t c h w -> (b t) c h w"))
+    return rearrange(out, "(b t) c h w -> b t c h w", b=video.shape[0])
+
+
+def conv_3d(video, kernel):  # the inflated kernel, time padded by repeating the edge frames
+    v = F.pad(rearrange(video, "b t c h w -> b c t h w"), (0, 0, 0, 0, k // 2, k // 2), mode="replicate")
+    return rearrange(F.conv3d(v, kernel, conv2d.bias, padding=(0, 1, 1)), "b c t h w -> b t c h w")
+
+
+with_zeros = lambda z: F.pad(z, (0, 0, 0, 0, 0, 9))  # noqa: E731  (known frames and mask: 0)
+tests = {
+    "still video": with_zeros(clean[:1, :1].expand(1, 8, -1, -1, -1)),
+    "moving clip": with_zeros(clean[:1]),
+    "pure noise": with_zeros(noise[:1]),
+}
+print(f"{'relative change vs the 2D conv per frame':42s}" + "".join(f"{n:>14s}" for n in tests))
+with torch.no_grad():
+    for name, kernel in kernels.items():
+        rel = [(conv_3d(v, kernel) - conv_per_frame(v)).norm() / conv_per_frame(v).norm() for v in tests.values()]
+        print(f"{name:42s}" + "".join(f"{r:14.3f}" for r in rel))
+
+# %% [markdown]
+# I3D is exact on the still video only. On the moving clip it blurs each frame's features
+# with its neighbours', and on noise, where neighbouring frames are independent, it changes
+# them most: averaging three independent frames shrinks the noise instead of passing it on.
+# A video diffusion model sees noisy videos at every step of training and sampling, so an
+# I3D-inflated model would not start as the image model on a single input it ever gets, and
+# the pretrained layers downstream would receive features they were never trained on. The
+# identity initialisations (a Dirac kernel, or a zero branch in a residual) are exact on
+# every video, noise included: the inflated model starts *as* the image model, and training
+# only has to add motion. That is why video diffusion models (Make-A-Video, Align your
+# Latents, AnimateDiff, and tinyvid) use them, and why classifiers, which are fine-tuned on
+# real videos and can use a "mean over time" start, could use I3D's.
 
 # %% [markdown]
 # ## What the temporal layers buy: a toy task
@@ -411,8 +484,9 @@ for i in (0, 1):
 # `spatial.weight [C_out, C_in, 1, 3, 3]`, `spatial.bias [C_out]`, `norm1.weight`,
 # `norm1.bias` `[C_out]`, `temporal.weight [C_out, C_out, 3, 1, 1]`, `temporal.bias`,
 # `norm2.weight`, `norm2.bias`. Use `F.conv3d`, `F.group_norm` (on `[B, C, T, H, W]`) and
-# `F.silu`. You can try yours on `dict(Conv2Plus1dBlock(3, 8).state_dict())` and compare with
-# the block itself.
+# `F.silu`. Both norms use `groups` groups of channels, which is not always one group per
+# channel: with 16 channels in 8 groups each group normalises 2 channels together. You can try
+# yours on `dict(Conv2Plus1dBlock(3, 16).state_dict())` and compare with the block itself.
 
 # %%
 # EXERCISE: conv2plus1d
@@ -494,7 +568,9 @@ check.inflate_conv(inflate_conv)
 #   Give each conv its own norm: the seed's shared GroupNorm ties their gains and biases.
 # - Inflation keeps every image weight and inserts temporal layers that start as the identity:
 #   either a Dirac kernel without residual, or a zero-initialised branch inside a residual,
-#   never both. Check it numerically: video model == image model per frame.
+#   never both. Check it numerically: video model == image model per frame (shown on the
+#   shipped image model). I3D's "repeat the kernel over time, divide by k" is exact only on
+#   still videos, so video diffusion, whose inputs are noisy videos, starts from the identity.
 # - Temporal layers are what let a U-Net use the other frames: asked to fill in a missing
 #   frame, the inflated model borrows the digit from its neighbours; the image model cannot.
 #

@@ -67,7 +67,7 @@ def _same_value(expected: Any, got: Any) -> bool:
             return (
                 isinstance(plain, torch.Tensor)
                 and plain.shape == expected.shape
-                and bool(torch.equal(plain.to(expected.dtype), expected))
+                and bool(torch.allclose(plain.double(), expected.double(), rtol=1e-4, atol=1e-5))
             )
         if isinstance(expected, (bool, int, float)) and isinstance(plain, (bool, int, float)):
             return plain == expected
@@ -88,31 +88,19 @@ def _type_advice(expected: Any, got: Any) -> str:
 
 
 def _wrong_type(expected: Any, got: Any, where: str) -> Lines:
+    types = f"expected {_type_name(expected)}, got {_type_name(got)}"
     if got is not None and _same_value(expected, got):
-        return [
-            (
-                "problem",
-                f"right value, wrong type{where}: expected {_type_name(expected)}, "
-                f"got {_type_name(got)} ({_type_advice(expected, got)})",
-            ),
-            ("expected", describe(expected)),
-            ("got", describe(got)),
-        ]
-    hint = ""
-    if got is None:
-        hint = " (did you forget to `return` the result?)"
-    elif isinstance(expected, torch.Tensor) and type(got).__module__.startswith("numpy"):
-        hint = " (stay in torch: no .numpy(); or convert back with torch.from_numpy)"
-    elif isinstance(expected, (int, float)) and isinstance(got, torch.Tensor):
-        hint = " (a 0-d tensor is not a number: use .item())"
-    return [
-        (
-            "problem",
-            f"wrong type{where}: expected {_type_name(expected)}, got {_type_name(got)}{hint}",
-        ),
-        ("expected", describe(expected)),
-        ("got", describe(got)),
-    ]
+        problem = f"right value, wrong type{where}: {types} ({_type_advice(expected, got)})"
+    else:
+        hint = ""
+        if got is None:
+            hint = " (did you forget to `return` the result?)"
+        elif isinstance(expected, torch.Tensor) and type(got).__module__.startswith("numpy"):
+            hint = " (stay in torch: no .numpy(); or convert back with torch.from_numpy)"
+        elif isinstance(expected, (int, float)) and isinstance(got, torch.Tensor):
+            hint = " (a 0-d tensor is not a number: use .item())"
+        problem = f"wrong type{where}: {types}{hint}"
+    return [("problem", problem), ("expected", describe(expected)), ("got", describe(got))]
 
 
 @dataclass(frozen=True)

@@ -212,7 +212,7 @@ majority = votes.mode(dim=1).values  # [8]
 drift = (votes != majority[:, None]).float().mean(dim=1)  # [8]
 
 fig, ax = plt.subplots(figsize=(10, 3.6))
-ax.imshow(probs.max(-1).values, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+confidence = ax.imshow(probs.max(-1).values, cmap="Blues", vmin=0, vmax=1, aspect="auto")
 for b in range(len(prompts)):
     for t in range(T):
         ax.text(t, b, str(int(votes[b, t])), ha="center", va="center", fontsize=8,
@@ -221,6 +221,7 @@ ax.set(xticks=range(T), yticks=range(len(prompts)), xlabel="frame t",
        yticklabels=[f"'{p}': majority {int(m)}, drift {d:.0%}" for p, m, d in zip(prompts, majority, drift)],
        title="Digit read in each frame of the image model's videos (red: not the majority digit)")
 ax.tick_params(labelsize=8)
+fig.colorbar(confidence, ax=ax, fraction=0.03, label="detector's confidence in the vote")
 fig.tight_layout()
 
 # %% [markdown]
@@ -407,7 +408,7 @@ widgets.interact(draw_mixing, alpha=widgets.FloatSlider(0.3, min=0, max=1, step=
 # one, odd sizes, an all-black frame).
 #
 # **Exercise 1: flicker.** Difficulty ★, about 5 minutes. The temporal total variation of
-# each video: the mean of `|x_t − x_{t−1}|` over all frame pairs, channels and pixels. A
+# each video: the mean of $\lvert x_t - x_{t-1} \rvert$ over all frame pairs, channels and pixels. A
 # video with a single frame has nothing to compare and scores 0.
 
 # %%

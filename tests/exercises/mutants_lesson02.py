@@ -187,3 +187,16 @@ def _drift_vs_last_frame(probs):
 
 MUTANTS["jump_fraction"] += [("threshold 8 hard-coded", _jumps_threshold_8, "threshold 6")]
 MUTANTS["identity_drift"] += [("the last frame as the majority", _drift_vs_last_frame, "majority 2")]
+
+
+def _centre_of_64x64(video):
+    """The lesson's 64×64 frame centre (31.5, 31.5) hard-coded for all-black frames."""
+    B, T, C, H, W = video.shape
+    w = video.mean(2)
+    m = w.sum((2, 3))
+    x = (w.sum(2) * torch.arange(W)).sum(2) / m
+    y = (w.sum(3) * torch.arange(H)).sum(2) / m
+    return torch.where((m > 0)[..., None], torch.stack([x, y], -1), torch.tensor([31.5, 31.5]))
+
+
+MUTANTS["centroid_track"] += [("64×64 centre hard-coded", _centre_of_64x64, "all-black")]

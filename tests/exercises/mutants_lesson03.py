@@ -190,3 +190,13 @@ MUTANTS["temporal_attention_with_positions"] = [
      lambda x, w, h: _positions_with(x, w, h, scale=x.shape[2] ** -0.5), "wrong values"),
     ("positions for q and k only", _positions_qk_only, "values carry them"),
 ]
+
+
+def _four_heads(x, w_qkv, heads):
+    """The lesson's 4 heads hard-coded where the `heads` argument belongs."""
+    from exercises.solutions.lesson03 import spatial_attention
+
+    return spatial_attention(x, w_qkv, 4)
+
+
+MUTANTS["spatial_attention"] += [("4 heads hard-coded", _four_heads, "heads")]

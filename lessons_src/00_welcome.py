@@ -338,7 +338,7 @@ for name, (h, w) in resolutions.items():
     axes[2].plot(durations, 4 * tokens**2 * 1024, label=name)
 axes[2].axhline(1e15 * 86400, color="k", ls="--", lw=1)
 axes[2].text(1.1, 1e15 * 86400 * 1.6, "one day at 10¹⁵ FLOP/s", fontsize=8)
-titles = ["pixels", "memory of the RGB video in float16", "FLOPs of ONE full attention layer"]
+titles = ["pixels", "memory of the RGB video in float16", "FLOPs of ONE full attention core"]
 ylabels = ["pixels", "GB", "FLOPs (latent /8, 2×2 patches, d=1024)"]
 for ax, t, yl in zip(axes, titles, ylabels):
     ax.set(xscale="log", yscale="log", xlabel="video length (s) at 30 fps", ylabel=yl, title=t)
@@ -358,8 +358,8 @@ fig.tight_layout()
 # ## Play with it: what does a clip cost?
 #
 # Move the sliders: length, frame rate and resolution. The table shows frames, pixels,
-# memory, and the FLOPs of one full-attention layer for pixel tokens and for latent patch
-# tokens (width 1024), with how long that layer would take at 10¹⁵ FLOP/s (a round number
+# memory, and the FLOPs of one full-attention layer's core for pixel tokens and for latent
+# patch tokens (width 1024), with how long that would take at 10¹⁵ FLOP/s (a round number
 # of the order of one large datacenter GPU; the time is a lower bound). Below is its starting
 # state, 10 s of 1080p at 30 fps; the live controls follow when you run the notebook.
 
@@ -376,7 +376,7 @@ def clip_cost(seconds: int, fps: int, resolution: str) -> str:
         flops = 4 * n**2 * 1024
         secs = flops / 1e15
         when = f"{secs:,.1f} s" if secs < 3600 else f"{secs / 86400:,.1f} days"
-        rows.append((f"attention, {label}", f"{n:,} tokens → {flops:.2e} FLOPs ≈ {when}"))
+        rows.append((f"attention core, {label}", f"{n:,} tokens → {flops:.2e} FLOPs ≈ {when}"))
     body = "".join(f"<tr><td style='text-align:left'>{a}</td><td style='text-align:left'>{b}</td></tr>"
                    for a, b in rows)
     return f"<b>{seconds} s of {resolution} at {fps} fps</b><table>{body}</table>"

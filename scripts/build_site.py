@@ -12,6 +12,7 @@ See site/README.md.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -50,7 +51,7 @@ def lesson_toc(lessons: list[str]) -> str:
             entries.append("generator")
         if entries:
             lines = "\n".join(entries)
-            blocks.append(f"```{{toctree}}\n:caption: {caption}\n:maxdepth: 1\n\n{lines}\n```")
+            blocks.append(f"```{{toctree}}\n:caption: {caption}\n:maxdepth: 1\n:titlesonly:\n\n{lines}\n```")
     return "\n\n".join(blocks)
 
 
@@ -82,10 +83,33 @@ def vendor(npm: Path, static: Path) -> None:
                 shutil.copy2(src, dst)
 
 
+def generator_figures(path: Path) -> str:
+    """The measured speed table of the generator page, from ``scripts/bench_site.py``'s JSON."""
+    if not path.exists():
+        return "Not measured yet: `python scripts/bench_site.py` writes the figures."
+    f = json.loads(path.read_text())
+    sizes = ", ".join(f"`{k}.onnx` {v} MB" for k, v in f["onnx_mb"].items())
+    return "\n".join([
+        f"Seconds per 16-frame clip, median of {f['clips']} clips of {f['prompt']!r} after a "
+        f"warm-up, on {f['machine']} (`{f['command']}`):",
+        "",
+        "| where | seconds per clip |",
+        "|---|---|",
+        f"| this page, WebAssembly, 1 thread | {f['browser_wasm_1_thread_s']} |",
+        f"| this page, WebAssembly, {f['browser_wasm_threads']} threads (cross-origin isolated) "
+        f"| {f['browser_wasm_threaded_s']} |",
+        f"| PyTorch, `text_to_video`, {f['pytorch_threads']} threads | {f['pytorch_s']} |",
+        "",
+        f"Files the page loads once: {sizes}. Browsers use WASM threads only on a page served "
+        "with cross-origin isolation headers (COOP/COEP); `make serve-site` serves without them, "
+        "so the page runs on one thread there.",
+    ])
+
+
 def stage(src: Path) -> None:
     if src.exists():
         shutil.rmtree(src)
-    shutil.copytree(ROOT / "site", src, ignore=shutil.ignore_patterns("README.md", "package.json"))
+    shutil.copytree(ROOT / "site", src, ignore=shutil.ignore_patterns("README.md", "package.json", "figures.json"))
     lessons = src / "lessons"
     lessons.mkdir()
     names = []
@@ -97,6 +121,10 @@ def stage(src: Path) -> None:
     text = text.replace("LESSON_TOC", lesson_toc(names))
     text = text.replace("README_FIGURES", readme_sections((ROOT / "README.md").read_text()))
     index.write_text(text)
+    page = src / "generator.md"
+    page.write_text(
+        page.read_text().replace("GENERATOR_FIGURES", generator_figures(ROOT / "site" / "figures.json"))
+    )
 
 
 def main(argv=None) -> int:

@@ -12,12 +12,14 @@ STAMP  := $(VENV)/.tinyvid-installed
 WORKERS ?= auto
 PYTEST_ARGS ?=
 
-.PHONY: help install lab test app notebooks bench lint clean
+.PHONY: help install lab test test-site site serve-site app notebooks bench lint clean
 
 help:
 	@echo "make lab        open the course (JupyterLab on notebooks/)"
 	@echo "make test       run every test (unit, exercises, notebooks, app)"
 	@echo "make app        launch the Gradio demo on http://127.0.0.1:7860"
+	@echo "make site       build the course website into _build/site (make serve-site: http://127.0.0.1:8000)"
+	@echo "make test-site  build the website and test it in a real browser"
 	@echo "make notebooks  sync lessons_src/*.py -> notebooks/*.ipynb and execute them"
 	@echo "make bench      print the speed benchmarks"
 	@echo "make lint       ruff"
@@ -36,7 +38,25 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS) notebooks/00_welcome.ipynb
 
 test: $(STAMP)
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile -m "not site" $(PYTEST_ARGS)
+
+# The course website: committed notebooks (not re-executed) + the in-browser generator.
+# npm fetches MathJax and onnxruntime-web (pinned in site/package.json) at build time only.
+SITE_NPM := _build/npm
+$(SITE_NPM)/node_modules/.tinyvid-site: site/package.json
+	mkdir -p $(SITE_NPM) && cp site/package.json $(SITE_NPM)/package.json
+	cd $(SITE_NPM) && npm install --no-audit --no-fund --no-package-lock --loglevel=error
+	@touch $@
+
+site: $(STAMP) $(SITE_NPM)/node_modules/.tinyvid-site
+	$(BIN)/python scripts/build_site.py --npm $(SITE_NPM)
+
+serve-site:
+	@test -f _build/site/index.html || $(MAKE) site
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/site
+
+test-site: site
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n 0 -m site tests/site $(PYTEST_ARGS)
 
 app: $(STAMP)
 	@if [ -f app/__main__.py ]; then $(BIN)/python -m app; \
@@ -53,4 +73,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache _build

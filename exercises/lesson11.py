@@ -48,14 +48,14 @@ def _frames(gen, B, C, H, W):
     ],
     mistakes=[
         ("your weights run the wrong way: frame 0 must be `first` (weight 1 on first, 0 on last)",
-         lambda f, l, n: _fade_with(lambda n: torch.linspace(1, 0, n))(f, l, n)),
+         lambda a, b, n: _fade_with(lambda n: torch.linspace(1, 0, n))(a, b, n)),
         ("you used s = k / num_frames: the last frame never reaches `last`; divide by "
          "num_frames - 1",
-         lambda f, l, n: _fade_with(lambda n: torch.arange(n) / n)(f, l, n)),
+         lambda a, b, n: _fade_with(lambda n: torch.arange(n) / n)(a, b, n)),
         ("you made 16 frames whatever num_frames says: use the argument",
-         lambda f, l, n: _fade_with(lambda n: torch.linspace(0, 1, 16))(f, l, n)),
+         lambda a, b, n: _fade_with(lambda n: torch.linspace(0, 1, 16))(a, b, n)),
         ("you left out the two given frames: the clip starts with `first` and ends with `last`",
-         lambda f, l, n: _fade_with(lambda n: torch.linspace(0, 1, n + 2)[1:-1])(f, l, n)),
+         lambda a, b, n: _fade_with(lambda n: torch.linspace(0, 1, n + 2)[1:-1])(a, b, n)),
     ],
 )
 def cross_fade(gen: torch.Generator):

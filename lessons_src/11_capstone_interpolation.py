@@ -106,7 +106,8 @@ show_rows(answers, f"'{captions[0]}': frames 1-14 made from frames 0 and 15")
 # %% [markdown]
 # What the flow saw: Farnebäck's field from frame 0 to frame 15, drawn as arrows on frame 0
 # (every 4th pixel; arrow length is the displacement in pixels). Where the digit is, the arrows
-# should point to where it ends up.
+# should point to where it ends up. Compare the flow's median on the digit with the real
+# displacement printed under the figure.
 
 # %%
 flow = farneback_flow(first, last)[0]  # [64, 64, 2] (dx, dy) pixels
@@ -142,12 +143,12 @@ KINDS = {"slow glide": dict(speeds="slow"), "glide": dict(speeds="normal"),
 live = {}
 for k, (kind, kw) in enumerate(KINDS.items()):
     v, _, caps = moving_mnist(1, seed=200 + k, split="test", **kw)
-    f, l = v[:, 0], v[:, -1]
+    v0, v1 = v[:, 0], v[:, -1]
     live[kind] = {
         "real": v,
-        "video model": pipe.interpolate(f, l, num_frames=T, prompt=caps, seed=0),
-        "cross-fade": library_cross_fade(f, l, T),
-        "optical flow": flow_interpolate(f, l, T),
+        "video model": pipe.interpolate(v0, v1, num_frames=T, prompt=caps, seed=0),
+        "cross-fade": library_cross_fade(v0, v1, T),
+        "optical flow": flow_interpolate(v0, v1, T),
     }
 
 
@@ -241,24 +242,25 @@ print("SSIM gained by giving the model the caption: "
 # %% [markdown]
 # How to read it:
 #
-# - **Pixel scores reward caution.** A cross-fade never puts ink where there was none at either
-#   end, so its error is bounded; a model that draws a sharp digit one pixel off, or in a
-#   slightly different hand, pays twice (ink where there is none and none where there is ink).
-#   PSNR and SSIM against one real continuation also punish a *plausible* continuation that is
-#   not the one that happened: with one digit moving in a straight line there is only one, but
-#   with a bounce or a crossing the middle frames are not fixed by the two ends.
+# - **Tell the model what moves.** Given only the two frames, the model must guess the motion
+#   and often redraws the digit badly; given the clip's caption as well ("a 4 moving left"), it
+#   wins PSNR and SSIM on every one-digit kind above. Two digits crossing is hard for every
+#   method, and the caption does not help there ("a 5 and an 8 bouncing" says nothing about
+#   paths).
 # - **Centroid smoothness is blind to ghosting.** A cross-fade's centre of mass slides in a
 #   straight line from one end to the other (it is a weighted average of two fixed blobs), so it
-#   can score *smoother than real clips* while showing two half-digits and no motion at all.
-#   That is why the figure above matters as much as the table, and why lesson 08 and the
-#   shape-consistency metric look at what the centroid cannot.
-# - **The flow's limits are its assumptions.** Farnebäck follows a digit when it moves a few
-#   pixels; across 14 frames the digit moves 21–45 px, beyond what the pyramid can match, and the
-#   method falls back towards a cross-fade. A bounce breaks the straight-line assumption even
-#   when the flow is found: the interpolated digit cuts the corner.
-# - **The video model carries motion, not exact shape.** It is the only method that moves a
-#   whole digit through the gap; it also redraws the glyph, which changes shape from frame to
-#   frame (the shipped model's known weakness, measured in `tinyvid/weights/RESULTS.md`).
+#   scores *smoother than the real clips* while showing two half-digits and no motion at all.
+#   A score near the real clips' value is what to look for, not the lowest, and pictures
+#   (the examples above) are needed to see what the centroid cannot (lesson 08).
+# - **The flow's limits are its assumptions.** Farnebäck follows a digit that moves a few
+#   pixels (the library's test checks 3 px); between frame 0 and frame 15 the digit moves 21–45
+#   px, and on the clip above the flow missed the motion entirely (its field printed above vs
+#   the real displacement). Without a flow, flow warping falls back to a cross-fade, which is
+#   why the two baselines score alike.
+# - **The video model moves a whole digit, but not always the same digit.** It is the only
+#   method that carries ink through the gap; without the caption its centroid jitters more than
+#   real motion (smoothness above the real clips'), the sign of a glyph redrawn from frame to
+#   frame (the shipped model's known weakness: `tinyvid/weights/RESULTS.md`).
 #
 # ## Exercises
 #

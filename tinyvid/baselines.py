@@ -22,7 +22,6 @@ import torch.nn.functional as F
 from einops import rearrange
 
 
-
 def check_frames(x, name: str) -> None:
     if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != 1:
         shape = list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__

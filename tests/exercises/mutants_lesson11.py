@@ -58,8 +58,8 @@ MUTANTS = {
         ("16 frames hard-coded", _fade(lambda n: torch.linspace(0, 1, 16)), "argument"),
         ("given frames left out", _fade(lambda n: torch.linspace(0, 1, n + 2)[1:-1]), "given"),
         ("weights on the wrong axis (batch)",
-         lambda f, l, n: (1 - torch.linspace(0, 1, n)[:, None, None, None, None]) * f[None]
-         + torch.linspace(0, 1, n)[:, None, None, None, None] * l[None], "shape"),
+         lambda a, b, n: (1 - torch.linspace(0, 1, n)[:, None, None, None, None]) * a[None]
+         + torch.linspace(0, 1, n)[:, None, None, None, None] * b[None], "shape"),
     ],
     "warp_backward": [
         ("forward warp", _warp(sign=-1.0), "forward"),

@@ -8,6 +8,7 @@ from einops import rearrange, reduce
 from exercises.compare import Close
 from exercises.core import Case, exercise
 from exercises.solutions import lesson05 as solutions
+from tinyvid.diffusion import NoiseSchedule
 from tinyvid.nn import Cond
 
 CLOSE = Close(atol=1e-5, rtol=1e-4)
@@ -51,16 +52,12 @@ def _noise_with(x0, noise, alpha_bar, *, data_w=None, noise_w=None, axis=_per_vi
     return data_w * x0 + noise_w * noise
 
 
-def _noise_cases(gen: torch.Generator):
-    for shape, label in [
-        ((3, 3, 2, 5, 4), "B = T = 3, so a time axis in the wrong place still broadcasts"),
-        ((2, 5, 1, 6, 7), "random shape, odd sizes"),
-        ((1, 1, 3, 4, 4), "batch 1, T = 1"),
-        ((4, 6, 2, 3, 5), "batch 4: every video at its own noise level"),
-    ]:
+def _two_videos_and_levels(gen: torch.Generator, shapes, ends: list[float], ends_label: str):
+    """Cases ``(video, video, [B] levels)``: one per ``(shape, label)``, then the schedule's ends."""
+    for shape, label in shapes:
         yield Case(_video(gen, shape), _video(gen, shape), _levels(gen, shape[0]), label=label)
-    yield Case(_video(gen, (2, 3, 1, 4, 4)), _video(gen, (2, 3, 1, 4, 4)), torch.tensor([1.0, 0.0]),
-               label="alpha_bar = 1 (clean) and 0 (pure noise)")
+    yield Case(_video(gen, (2, 3, 1, 4, 4)), _video(gen, (2, 3, 1, 4, 4)), torch.tensor(ends),
+               label=ends_label)
 
 
 NOISE_MISTAKES = [
@@ -109,7 +106,12 @@ NOISE_MISTAKES = [
 )
 def add_noise(gen: torch.Generator):
     """Random videos and levels; B = T; batch 1, T = 1; the two ends of the schedule."""
-    yield from _noise_cases(gen)
+    yield from _two_videos_and_levels(gen, [
+        ((3, 3, 2, 5, 4), "B = T = 3, so a time axis in the wrong place still broadcasts"),
+        ((2, 5, 1, 6, 7), "random shape, odd sizes"),
+        ((1, 1, 3, 4, 4), "batch 1, T = 1"),
+        ((4, 6, 2, 3, 5), "batch 4: every video at its own noise level"),
+    ], [1.0, 0.0], "alpha_bar = 1 (clean) and 0 (pure noise)")
 
 
 # ----------------------------------------------------------------------- masked diffusion loss
@@ -229,6 +231,11 @@ LOSS_MISTAKES = [
         "use the known_mask argument",
         lambda *a: _loss_with(*a, mask=_first_frame_known),
     ),
+    (
+        "alpha_bar recomputed from t with the lesson's cosine schedule: use the alpha_bar "
+        "argument (the model may have been trained on another schedule)",
+        lambda m, x0, n, t, ab, mask: _loss_with(m, x0, n, t, NoiseSchedule("cosine").alpha_bar(t), mask),
+    ),
 ]
 
 
@@ -283,18 +290,6 @@ def _flow_with(noise, data, t, *, sign=1, diffusers=False, axis=_per_video):
     return (1 - s) * noise + s * data, sign * (data - noise)
 
 
-def _flow_cases(gen):
-    for shape, label in [
-        ((3, 3, 2, 4, 5), "B = T = 3"),
-        ((2, 6, 1, 5, 5), "random shape"),
-        ((1, 1, 4, 3, 3), "batch 1, T = 1"),
-        ((4, 2, 2, 6, 3), "batch 4, each video at its own time"),
-    ]:
-        yield Case(_video(gen, shape), _video(gen, shape), _levels(gen, shape[0]), label=label)
-    yield Case(_video(gen, (2, 3, 1, 4, 4)), _video(gen, (2, 3, 1, 4, 4)), torch.tensor([0.0, 1.0]),
-               label="t = 0 (noise) and t = 1 (data)")
-
-
 @exercise(
     lesson="05",
     solution=solutions.flow_matching_pair,
@@ -331,7 +326,12 @@ def _flow_cases(gen):
 )
 def flow_matching_pair(gen: torch.Generator):
     """Random videos and times; B = T; batch 1, T = 1; both ends of the path."""
-    yield from _flow_cases(gen)
+    yield from _two_videos_and_levels(gen, [
+        ((3, 3, 2, 4, 5), "B = T = 3"),
+        ((2, 6, 1, 5, 5), "random shape"),
+        ((1, 1, 4, 3, 3), "batch 1, T = 1"),
+        ((4, 2, 2, 6, 3), "batch 4, each video at its own time"),
+    ], [0.0, 1.0], "t = 0 (noise) and t = 1 (data)")
 
 
 # ---------------------------------------------------------------------------------- v -> x0
@@ -369,9 +369,10 @@ def _last_axis(values):
     hints=[
         "Write x_t = α·x0 + σ·eps and v = α·eps − σ·x0 with α = sqrt(alpha_bar), "
         "σ = sqrt(1 − alpha_bar), and solve the two equations for x0 (α² + σ² = 1 helps).",
-        "Multiply the first equation by α and the second by σ, then subtract: the eps terms "
-        "cancel. alpha_bar is [B]: reshape it to [B, 1, 1, 1, 1].",
-        "x0 = α·x_t − σ·v. (Not the eps formula (x_t − σ·eps)/α: v is not eps.)",
+        "Two equations, two unknowns (x0 and eps): eliminate eps. alpha_bar is [B]: reshape it "
+        "to [B, 1, 1, 1, 1] before taking square roots and multiplying.",
+        "Multiply x_t = α·x0 + σ·eps by α and v = α·eps − σ·x0 by σ, then subtract the second "
+        "from the first: the eps terms cancel and α² + σ² = 1 leaves x0 on its own.",
     ],
     mistakes=[
         (
@@ -392,12 +393,9 @@ def _last_axis(values):
 )
 def v_to_x0(gen: torch.Generator):
     """Random videos and levels; W = B (a wrong axis still broadcasts); batch 1; clean and noise ends."""
-    for shape, label in [
+    yield from _two_videos_and_levels(gen, [
         ((3, 2, 2, 4, 3), "W = B = 3, so a level on the wrong axis still broadcasts"),
         ((2, 5, 1, 6, 7), "random shape"),
         ((1, 1, 3, 4, 4), "batch 1, T = 1"),
         ((4, 3, 2, 3, 5), "batch 4, each video at its own level"),
-    ]:
-        yield Case(_video(gen, shape), _video(gen, shape), _levels(gen, shape[0]), label=label)
-    yield Case(_video(gen, (2, 3, 1, 4, 4)), _video(gen, (2, 3, 1, 4, 4)), torch.tensor([1.0, 0.0]),
-               label="alpha_bar = 1 (x_t is x0) and 0 (x0 = −v)")
+    ], [1.0, 0.0], "alpha_bar = 1 (x_t is x0) and 0 (x0 = −v)")

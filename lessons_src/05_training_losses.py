@@ -118,7 +118,7 @@ clips, labels, captions = moving_mnist(16, seed=5, num_frames=16, num_digits=1, 
 frame = clips[0, 8, 0] * 2 - 1  # [64, 64] in [-1, 1]
 eps = torch.randn(frame.shape, generator=torch.Generator().manual_seed(1))  # [64, 64]
 shown_t = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
-fig, axes = plt.subplots(2, len(shown_t), figsize=(8.4, 3.4), dpi=60)  # noise compresses badly: kept small
+fig, axes = plt.subplots(2, len(shown_t), figsize=(8.4, 4.3), dpi=60)  # noise compresses badly: kept small
 for row, (name, sch) in enumerate([("linear", linear), ("cosine", cosine)]):
     for ax, t in zip(axes[row], shown_t):
         ab = sch.alpha_bar(torch.tensor(t))
@@ -153,9 +153,9 @@ print(f"by hand vs tinyvid.diffusion.add_noise: max |difference| = "
 # |---|---|---|
 # | **ε** (Ho et al. 2020) | the noise that was added | `x₀ = (x_t − σ·ε) / α` |
 # | **x₀** | the clean video itself | (nothing to do) |
-# | **v** (Salimans & Ho 2022, "Progressive Distillation", sec. 4) | `v = α·ε − σ·x₀` | `x₀ = α·x_t − σ·v` |
+# | **v** (Salimans & Ho 2022, "Progressive Distillation", sec. 4) | `v = α·ε − σ·x₀` | exercise 4: two equations, two unknowns |
 #
-# and back: `ε = (x_t − α·x₀) / σ`, `ε = σ·x_t + α·v`. The conversions are exact, so which
+# and back from x₀: `ε = (x_t − α·x₀) / σ`. The conversions are exact, so which
 # target to train on is about *how errors behave*. A network is never exact: if its output is
 # off by `δ`, the x₀ read from it is off by `(σ/α)·δ` for ε-prediction, by `σ·δ` for v and by
 # `(1 − t)·δ` for flow matching (next section). Near pure noise `α → 0`, so an ε-model's x₀
@@ -169,8 +169,7 @@ x_t = alpha * latents + sigma * noise  # [16, 16, 8, 8, 8]
 v = alpha * noise - sigma * latents  # the v target
 checks = {  # name: (ours, the library's, the true value)
     "ε → x₀: (x_t − σ·ε) / α": ((x_t - sigma * noise) / alpha, cosine.eps_to_x0(x_t, noise, t), latents),
-    "v → x₀: α·x_t − σ·v": (alpha * x_t - sigma * v, cosine.v_to_x0(x_t, v, t), latents),
-    "v → ε: σ·x_t + α·v": (sigma * x_t + alpha * v, cosine.v_to_eps(x_t, v, t), noise),
+    "x₀ → ε: (x_t − α·x₀) / σ": ((x_t - alpha * latents) / sigma, cosine.x0_to_eps(x_t, latents, t), noise),
     "v target: α·ε − σ·x₀": (v, cosine.v_target(latents, noise, t), v),
 }
 for name, (ours, library, truth) in checks.items():
@@ -389,9 +388,10 @@ def draw_targets(t: float = 0.8):
     xt = al * x0 + sg * e
     xs = (1 - s_t) * e + s_t * x0
     v_t, u_t = al * e - sg * x0, x0 - e
-    from_eps = (xt - sg * (e + d)) / al
-    from_v = al * xt - sg * (v_t + d)
-    from_flow = xs + (1 - s_t) * (u_t + d)
+    tt = torch.tensor(t)
+    from_eps = cosine.eps_to_x0(xt, e + d, tt)  # the library's conversions
+    from_v = cosine.v_to_x0(xt, v_t + d, tt)
+    from_flow = velocity_to_x1(u_t + d, xs, s_t)
     with torch.no_grad():
         z = (1 - s_t) * noise[:1] + s_t * latents[:1]  # [1, T, 8, 8, 8]: the clip in latent space
         u = model(z, s_t.reshape(1), Cond(tokens=tokens[:1]))

@@ -7,6 +7,7 @@ function and its report must contain ``phrase`` (case-insensitive), pointing at 
 import torch
 from einops import rearrange
 
+from tinyvid.diffusion import NoiseSchedule
 from tinyvid.nn import Cond
 
 
@@ -118,6 +119,9 @@ MUTANTS = {
          "wrong values"),
         ("per-frame t handed to the model", lambda *a: _loss(*a, t_per_frame=True), "one time per video"),
         ("x0 as the target of an eps loss", lambda *a: _loss(*a, target="x0"), "wrong values"),
+        ("cosine ᾱ(t) hard-coded instead of the alpha_bar argument",
+         lambda m, x0, n, t, ab, mask: _loss(m, x0, n, t, NoiseSchedule("cosine").alpha_bar(t), mask),
+         "cosine schedule"),
     ],
     "flow_matching_pair": [
         ("velocity sign flipped", lambda n, d, t: _flow(n, d, t, sign=-1), "wrong way"),

@@ -358,7 +358,7 @@ fig = frame_grid(torch.cat([clips[:1], clean_estimate(t_same), clean_estimate(t_
 # %% [markdown]
 # With one shared time the estimate is a clean digit on the real path. With independent
 # times, the frames that are much noisier than the time the model was told (their own `t`
-# is in the row's title) come out smeared: the model removes too little noise there.
+# is in the row's title) come out smeared.
 
 # %% [markdown]
 # ## Play with it: one noise level, four ways to look at it
@@ -528,7 +528,7 @@ opt = torch.optim.AdamW(tiny.parameters(), lr=3e-3)
 gen = torch.Generator().manual_seed(11)
 steps, batch, curve = 120, 16, []
 tiny.train()
-start = time.perf_counter()
+start, start_cpu = time.perf_counter(), time.process_time()
 for step in range(steps):
     x1, caps = small_clips(batch, seed=[11, step])
     loss = flow_matching_loss(tiny, x1, Cond(tokens=tokenize(caps)), generator=gen)
@@ -536,10 +536,11 @@ for step in range(steps):
     loss.backward()
     opt.step()
     curve.append(loss.item())
-seconds = time.perf_counter() - start
+seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
 after = draw_samples(tiny.eval(), prompts)
-print(f"{steps} steps of {batch} clips = {steps * batch:,} clips in {seconds:.0f} s on this CPU "
-      f"({steps * batch / seconds:.0f} clips/s); {sum(p.numel() for p in tiny.parameters()):,} parameters")
+print(f"{steps} steps of {batch} clips = {steps * batch:,} clips in {cpu_seconds:.0f} s of CPU time "
+      f"({steps * batch / cpu_seconds:.0f} clips/s; {seconds:.0f} s on the wall clock, which also counts "
+      f"whatever else this machine was running); {sum(p.numel() for p in tiny.parameters()):,} parameters")
 
 # %%
 smooth = torch.tensor(curve).unfold(0, 10, 1).mean(1)  # running mean over 10 steps
@@ -582,17 +583,18 @@ trainable = copy.deepcopy(model).float().train().requires_grad_(True)
 batch_clips = latents[:4]  # [4, 16, 8, 8, 8]
 times = []
 for k in range(3):
-    began = time.perf_counter()
+    began = time.process_time()  # CPU time: what the step cost, however busy the machine is
     loss = flow_matching_loss(trainable, batch_clips, Cond(tokens=tokens[:4]),
                               generator=torch.Generator().manual_seed(k))
     loss.backward()
-    times.append(time.perf_counter() - began)
-cpu_rate = 4 / min(times)  # clips per second, best of three
+    times.append(time.process_time() - began)
+cpu_rate = 4 / min(times)  # clips per CPU-second, best of three
 recorded_cpu = 600 * 32 / (25 * 60)  # RESULTS.md: the CPU continuation, 600 steps of 32 clips in 25 min
 gpu_clips, gpu_seconds = 4_092 * 128 + 1_507 * 128, 360 + 150  # tinyvid/weights/README.md
 gpu_rate = gpu_clips / gpu_seconds
-print(f"shipped video model, measured now on this CPU: {min(times):.2f} s per step of 4 clips = "
-      f"{cpu_rate:.1f} clips/s = {60 * cpu_rate:,.0f} clips per minute")
+print(f"shipped video model, measured now on this CPU ({torch.get_num_threads()} thread(s)): "
+      f"{min(times):.2f} s of CPU time per step of 4 clips = {cpu_rate:.1f} clips/s = "
+      f"{60 * cpu_rate:,.0f} clips per minute")
 print(f"the recorded 2-core CPU continuation (RESULTS.md): {recorded_cpu:.1f} clips/s = "
       f"{60 * recorded_cpu:,.0f} clips per minute")
 print(f"the GPU run: {gpu_clips:,} clips in {gpu_seconds} s = {gpu_rate:,.0f} clips/s = "
@@ -605,8 +607,7 @@ del trainable
 # A CPU-minute buys the shipped architecture hundreds of clips; a GPU-minute bought it tens
 # of thousands, and the model needed hundreds of thousands to draw the asked digit 9 times in
 # 10 (RESULTS.md). That is why the course ships weights trained on a GPU and trains only toy
-# models live. (The "measured now" line depends on how busy this CPU was when the notebook
-# ran: compare it with yours.)
+# models live. (The "measured now" line is this CPU's own figure: compare it with yours.)
 #
 # ## Exercises
 #

@@ -159,8 +159,9 @@ print(f"by hand vs tinyvid.diffusion.add_noise: max |difference| = "
 # target to train on is about *how errors behave*. A network is never exact: if its output is
 # off by `δ`, the x₀ read from it is off by `(σ/α)·δ` for ε-prediction, by `σ·δ` for v and by
 # `(1 − t)·δ` for flow matching (next section). Near pure noise `α → 0`, so an ε-model's x₀
-# estimate explodes: this is why v and flow targets took over for high-noise, few-step and
-# video models. Our conversions, from the definitions, against the library's:
+# estimate explodes. This is one reason larger video and image models moved to v or flow
+# targets (Imagen Video, Ho et al. 2022, trains with v; Stable Diffusion 3, Esser et al. 2024,
+# with flow matching). Our conversions, from the definitions, against the library's:
 
 # %%
 ab = rearrange(cosine.alpha_bar(t), "b -> b 1 1 1 1")  # [16, 1, 1, 1, 1]

@@ -308,8 +308,8 @@ def _flow_with(noise, data, t, *, sign=1, diffusers=False, axis=_per_video):
     ],
     mistakes=[
         (
-            "the velocity points the wrong way (noise − data); with x_0 noise and x_1 data, "
-            "d x_t / dt = data − noise",
+            "the velocity points the wrong way: along the path it goes from x_0 (the noise) "
+            "towards x_1 (the data)",
             lambda n, d, t: _flow_with(n, d, t, sign=-1),
         ),
         (
@@ -379,7 +379,10 @@ def _last_axis(values):
             "alpha_bar where its square root belongs: α = sqrt(alpha_bar), σ = sqrt(1 − alpha_bar)",
             lambda x, v, a: _x0_with(x, v, a, alpha=lambda a: a),
         ),
-        ("the sign of the v term is flipped: x0 = α·x_t − σ·v", lambda x, v, a: _x0_with(x, v, a, sign=1)),
+        (
+            "the sign of the v term is flipped: check which way v points (v = α·eps − σ·x0)",
+            lambda x, v, a: _x0_with(x, v, a, sign=1),
+        ),
         (
             "the eps conversion (x_t − σ·v)/α applied to v: v = α·eps − σ·x0 needs its own inverse",
             lambda x, v, a: _x0_with(x, v, a, eps_formula=True),

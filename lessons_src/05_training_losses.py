@@ -499,7 +499,8 @@ fig.tight_layout()
 # ## A live run: train a tiny video model
 #
 # Time to train one. To fit a CPU and a minute, the problem is shrunk: Moving MNIST clips of
-# 8 frames (every second frame, so digits move 6 px per step) at 16×16 pixels, and a video
+# 8 frames (every second frame of 16, so a digit moving at normal speed, 3 px a frame, moves
+# 6 px of the 64-px canvas per step, 1.5 px once shrunk) at 16×16 pixels, and a video
 # U-Net of the shipped kind (temporal convolutions and temporal attention) with 16 and 32
 # channels instead of 64 and 128. The loss is the library's `flow_matching_loss`, prompts
 # included; nothing else. Each step draws a fresh batch.

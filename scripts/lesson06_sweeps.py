@@ -11,8 +11,8 @@ Three parts, each its own file in ``--out`` (default ``scripts/results/lesson06/
   which frame is given; ``tinyvid.diffusion.seed_bugs.seed_flow_loop``) and the pipeline's
   masked-conditional ``image_to_video``. Identity kept (last frame), per-frame identity,
   flicker, teleportation, the jump between frames 0 and 1.
-- ``extend.json``: autoregressive extension of real 16-frame clips to 48 frames with
-  several context lengths (overlaps), and real 48-frame clips of the same captions: ink,
+- ``extend.json``: autoregressive extension of real 16-frame clips to 96 frames with
+  several context lengths (overlaps), and real 96-frame clips of the same captions: ink,
   digit read-back and speed for every frame, averaged over the clips.
 
 Run from the repository root (the notebook prints the command it was made with)::
@@ -56,18 +56,21 @@ def empty_share(videos: torch.Tensor) -> float:
 
 
 def per_frame_drift(videos: torch.Tensor, digits: torch.Tensor, detector) -> dict[str, list[float]]:
-    """Ink, share of clips whose frame reads as the clip's digit, and speed, per frame.
+    """Ink, the clip's digit read back (share of clips, and mean probability), speed, per frame.
 
     videos ``[B, T, 1, 64, 64]``, digits ``[B]``. Speed at frame t is the centre-of-mass step
     from frame t - 1 (px/frame; frame 0 has none and repeats frame 1's value).
     """
     with torch.no_grad():
-        reads = detector.frame_logits(videos).argmax(-1)  # [B, T]
+        probs = detector.frame_logits(videos).softmax(-1)  # [B, T, 10]
+    reads = probs.argmax(-1)  # [B, T]
+    p_digit = probs.gather(-1, digits[:, None, None].expand(-1, probs.shape[1], 1))[..., 0]  # [B, T]
     steps = temporal.centroid_jumps(videos)  # [B, T-1] px
     speed = torch.cat([steps[:, :1], steps], dim=1)  # [B, T]
     return {
         "ink": videos.mean(dim=(2, 3, 4)).mean(0).tolist(),
         "digit_read": (reads == digits[:, None]).float().mean(0).tolist(),
+        "p_digit": p_digit.mean(0).tolist(),
         "speed_px": speed.mean(0).tolist(),
         "speed_px_median": speed.median(dim=0).values.tolist(),
     }
@@ -136,13 +139,13 @@ def run_i2v(pipe, det, n: int, seed: int, steps: int, guidance: float) -> dict:
     return out
 
 
-def run_extend(pipe, det, n: int, seed: int, total: int) -> dict:
+def run_extend(pipe, det, n: int, seed: int, total: int, contexts=CONTEXTS) -> dict:
     long, labels, prompts = moving_mnist(n, seed=[seed, 40_000], num_digits=1, split="test",
                                          num_frames=total)  # [n, total, 1, 64, 64]
     start = long[:, :16]  # the given clip: the first 16 frames of a real one
     digits = labels.digits[:, 0]
     out = {"prompts": prompts, "frames": total, "real": per_frame_drift(long, digits, det)}
-    for c in CONTEXTS:
+    for c in contexts:
         t0 = time.perf_counter()
         videos = pipe.extend(start, num_new_frames=total - 16, context=c, prompt=prompts, seed=seed)
         secs = time.perf_counter() - t0
@@ -159,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--parts", default="guidance,i2v,extend", help="comma-separated: guidance, i2v, extend")
     ap.add_argument("--prompts", type=int, default=16, help="text-to-video prompts per guidance weight")
     ap.add_argument("--images", type=int, default=12, help="first frames for image-to-video")
-    ap.add_argument("--clips", type=int, default=4, help="clips to extend")
-    ap.add_argument("--frames", type=int, default=48, help="length of the extended clips")
+    ap.add_argument("--clips", type=int, default=6, help="clips to extend")
+    ap.add_argument("--frames", type=int, default=96, help="length of the extended clips")
+    ap.add_argument("--contexts", default=",".join(map(str, CONTEXTS)),
+                    help="comma-separated context lengths (known frames per window) for extend")
     ap.add_argument("--seed-steps", type=int, default=24,
                     help="Euler steps of the seed's loop (24 = the model calls of 12 Heun steps)")
     ap.add_argument("--seed", type=int, default=6)
@@ -181,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         elif part == "i2v":
             result = run_i2v(pipe, det, args.images, args.seed, args.seed_steps, pipe.config.guidance)
         else:
-            result = run_extend(pipe, det, args.clips, args.seed, args.frames)
+            contexts = [int(c) for c in args.contexts.split(",")]
+            result = run_extend(pipe, det, args.clips, args.seed, args.frames, contexts)
         result["meta"] = {
             "command": "python scripts/lesson06_sweeps.py " + " ".join(argv if argv is not None else sys.argv[1:]),
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

@@ -20,6 +20,8 @@ image-to-video tells the model which frames are known (``Cond.known_mask``).
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 
 from tinyvid.diffusion.schedules import NoiseSchedule, randn
@@ -61,6 +63,14 @@ def seed_ddim_loop(
     return latent
 
 
+def _device(model) -> torch.device:
+    """Where the model's weights (or buffers) live; CPU for a plain function."""
+    if isinstance(model, torch.nn.Module):
+        for tensor in itertools.chain(model.parameters(), model.buffers()):
+            return tensor.device
+    return torch.device("cpu")
+
+
 @torch.no_grad()
 def seed_flow_loop(
     model,
@@ -94,23 +104,25 @@ def seed_flow_loop(
     if isinstance(num_steps, bool) or not isinstance(num_steps, int) or num_steps < 1:
         raise ValueError(f"num_steps must be an integer >= 1, got {num_steps!r}")
     B = shape[0]
-    latent = randn(shape, generator)  # [B, T, c, h, w], start from noise
+    device = _device(model)
+    latent = randn(shape, generator).to(device)  # [B, T, c, h, w], start from noise
+    tokens = None if tokens is None else tokens.to(device)
     if first_latent is not None:
         if tuple(first_latent.shape) != (B, *shape[2:]):
             raise ValueError(
                 f"first_latent must be [B, c, h, w] = {[B, *shape[2:]]}, got {list(first_latent.shape)}"
             )
-        latent[:, 0] = first_latent  # the seed: "first frame fixed, rest is noise"
+        latent[:, 0] = first_latent.to(device)  # the seed: "first frame fixed, rest is noise"
     cond = Cond(tokens=tokens)
     both = Cond.cat(cond, cond.null_text()) if guidance != 1.0 and tokens is not None else None
     h = 1.0 / num_steps
     for t in reversed(range(num_steps)):  # t = num_steps - 1, ..., 0: a loop index
         if time == "index":
-            t_tensor = torch.full((B,), float(t))  # the bug, as in the seed
+            t_tensor = torch.full((B,), float(t), device=device)  # the bug, as in the seed
         elif time == "index_fraction":
-            t_tensor = torch.full((B,), t / num_steps)  # in range, but 1 means noise here
+            t_tensor = torch.full((B,), t / num_steps, device=device)  # in range, but 1 means noise here
         else:
-            t_tensor = torch.full((B,), (num_steps - 1 - t) * h)  # the flow time of this step
+            t_tensor = torch.full((B,), (num_steps - 1 - t) * h, device=device)  # the flow time of this step
         if both is None:
             velocity = model(latent, t_tensor, cond).float()  # [B, T, c, h, w]
         else:

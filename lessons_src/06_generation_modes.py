@@ -6,7 +6,7 @@
 # sampler. You will watch classifier-free guidance trade prompt accuracy for sample quality,
 # run the seed's sampling loops as written on our model and fix them, and extend a clip
 # window by window until it falls apart. Follows the seed's section "Generation Modes".
-# About 50 minutes; runs in about a minute and a half on a laptop CPU; uses the shipped video
+# About 50 minutes; runs in about a minute on a laptop CPU; uses the shipped video
 # model and the shipped detector, and loads three slower measurements from a committed run.
 #
 # ## Set-up
@@ -412,16 +412,24 @@ for name, r in [("real clips", ext["real"])] + [(f"context {c}", ext[f"context_{
 
 
 # %% [markdown]
-# Where it breaks, and why. Each window sees only its context: with one frame of context
-# the model knows where the digit is but not where it is going, so each window picks a
-# motion again; with more context it sees the motion, but it makes fewer frames per window,
-# so a 48-frame clip needs more windows, and every window is a chance to lose a little of
-# the digit (each window re-draws the strokes from what the last frames show, and its errors
-# become the next window's given frames). Nothing pulls a window back toward the first
-# frames: errors accumulate, the classic failure of autoregressive extension. Longer-range
-# remedies exist (conditioning on a few far-back frames as well, as in
-# Harvey et al. 2022, "Flexible Diffusion Modeling of Long Videos"; or training on longer
-# clips), and none is free.
+# Where it breaks, and why. No extended clip teleports or goes blank; the failure is slow
+# drift, and it comes in two kinds that trade against each other as the context grows:
+#
+# - **Short context** (1 frame): each window re-draws the digit from a single frame, which
+#   says where the digit is but not where it is going, and the strokes thicken: the mean ink
+#   climbs over the first windows and stays well above the real clips'. The digit itself
+#   holds.
+# - **Long context** (12 frames): each window adds only 4 frames, so 96 frames take 20
+#   windows, and each window's small errors become the next one's given frames. The
+#   probability of the right digit falls along the video, the ink thins and the digit
+#   slows down.
+#
+# The seed's 4 frames of context sits between the two on this model. Nothing pulls a window
+# back toward the first frames, so errors accumulate: the classic failure of autoregressive
+# extension. Remedies condition on a few far-back frames as well (Harvey et al. 2022,
+# "Flexible Diffusion Modeling of Long Videos") or train on longer clips, and none is free:
+# extension with context 12 took about three times as long as with context 1 here (the
+# seconds column), because every window costs a full 16-frame sample.
 #
 # ## Interpolation: first and last frame given
 #
@@ -459,14 +467,18 @@ for name, v in ways.items():
           f"{mean_psnr(v[:, 1:-1], ends[:, 1:-1]):5.1f} dB | smoothness {temporal.smoothness(v).mean():.2f} px/frame²")
 
 # %% [markdown]
-# The cross-fade's middle frame holds two half-bright ghosts (its brightest pixel is about
-# half of a real stroke), and its centre of mass slides in a straight line only because it
-# averages two fixed digits. The model draws one full-strength digit that travels. Its PSNR
-# against the real in-between frames is a loose score (any plausible path is a right answer,
-# and the real one is only one of them), and the smoothness column is the mean acceleration of
-# the centre of mass: `tinyvid/weights/RESULTS.md` reports the model's interpolations
-# accelerate more than real motion on 160 clips (0.95 vs 0.68 px/frame²). Capstone 11 compares
-# interpolation with optical flow.
+# The cross-fade never moves anything: its in-between frames hold two ghosts, one fading out
+# where the digit started and one fading in where it ends, each dimmer than a real stroke
+# (the brightest-pixel column, over the three clips). Its centre of mass is no witness: it is
+# the weighted mean of the two end positions, so on a straight path it slides along the real
+# one, and its acceleration is even lower than real. Look at the frames, not the track. The
+# model draws one full-strength digit that travels, but not quite the given one: its 0 in
+# between is rounder and heavier than the 0 at both ends (the same shape drift as in
+# image-to-video), which the PSNR against the real in-between frames penalises only loosely
+# (any plausible path is a right answer, and the real one is only one of them). The
+# smoothness column is the mean acceleration of the centre of mass; on 160 clips
+# `tinyvid/weights/RESULTS.md` reports the model's interpolations accelerate more than real
+# motion (0.95 vs 0.68 px/frame²). Capstone 11 compares interpolation with optical flow.
 #
 # ## Exercises
 #

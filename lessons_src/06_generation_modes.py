@@ -307,8 +307,10 @@ fig.tight_layout();
 # What the numbers say: when the model is not told, frame 0 is a picture it did not draw
 # and the other frames are its own text-to-video sample of the caption. Some clips keep the
 # digit, others lose it or go nearly blank, and the first step (frame 0 to frame 1) is where
-# the seam shows (the centre of mass jumps further between frames 0 and 1 than later). The
-# masked model was trained to continue a given frame, and keeps its digit. (The pasted
+# the seam shows: the centre of mass moves further between frames 0 and 1 than between later
+# frames, for both methods, but most for the pasted one (the "step 0→1" column against
+# "later", and against real clips). The masked model was trained to continue a given frame,
+# and keeps its digit. (The pasted
 # version's flicker is the lowest of the three only because near-empty frames do not
 # flicker: read flicker beside the near-empty share.) The masked model is not perfect
 # either: its digits change shape from frame to frame more than real ones do, which none of

@@ -273,7 +273,9 @@ def _as_mnist_digit(arr: np.ndarray, name: str) -> tuple[np.ndarray, list[str]]:
     rows, cols = np.nonzero(arr > 0.05)
     crop = arr[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]  # [h', w']
     scale = DIGIT_BOX / max(crop.shape)
-    box = _resize(crop, (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale))))
+    box = _resize(
+        crop, (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    )
     field = np.zeros((FIELD, FIELD), np.float32)
     by, bx = _centre_of_mass(box) if box.sum() > 0 else (box.shape[0] / 2, box.shape[1] / 2)
     top = int(np.clip(round(FIELD / 2 - by), 0, FIELD - box.shape[0]))

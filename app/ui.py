@@ -233,7 +233,11 @@ def build_app(
 
 
 def _frame_range(cfg) -> str:
-    return str(cfg.num_frames) if cfg.min_frames == cfg.max_frames else f"{cfg.min_frames}–{cfg.max_frames}"
+    return (
+        str(cfg.num_frames)
+        if cfg.min_frames == cfg.max_frames
+        else f"{cfg.min_frames}–{cfg.max_frames}"
+    )
 
 
 def _controls(models: Models, frames: bool = True) -> dict:

@@ -319,7 +319,14 @@ def _results(
             scale=2,
         )
         with gr.Column(scale=1):
-            seed_used = gr.Number(None, label="seed used", precision=0, interactive=False)
+            seed_used = gr.Number(
+                None,
+                label="seed used",
+                precision=0,
+                interactive=False,
+                placeholder="shown after a run",  # without one, an empty number shows 0
+                elem_id=f"{prefix}-seed",
+            )
             readout = gr.Markdown("", label="readout")
     plot = gr.LinePlot(
         x="frame",
@@ -330,6 +337,7 @@ def _results(
         y_title="mean change",
         height=300,
         x_axis_format="d",
+        elem_id=f"{prefix}-plot",
         y_lim=[0, None],
         color_map=PLOT_COLOURS,
     )
@@ -405,6 +413,7 @@ def _image_tab(h: Handlers, models: Models, examples: dict) -> None:
                 with gr.Tab("Upload"):
                     image = ImageInput(
                         label="first frame",
+                        elem_id="i2v-image",
                         type="filepath",
                         sources=IMAGE_SOURCES,
                         height=240,
@@ -412,7 +421,7 @@ def _image_tab(h: Handlers, models: Models, examples: dict) -> None:
                 with gr.Tab("Draw"):
                     sketch = gr.Sketchpad(
                         value={"background": BLACK_CANVAS, "layers": [], "composite": None},
-                        label="draw a digit (white on black), then Generate",
+                        label="draw a digit, then Generate",
                         height=300,
                         canvas_size=CANVAS,
                         elem_id="i2v-sketch",
@@ -436,7 +445,7 @@ def _image_tab(h: Handlers, models: Models, examples: dict) -> None:
                 examples_per_page=4,
             )
             with gr.Row():
-                go = gr.Button("Generate", variant="primary")
+                go = gr.Button("Generate", variant="primary", elem_id="i2v-generate")
                 stop = gr.Button("Stop", variant="stop")
             c = _controls(models)
         with gr.Column(scale=2):
@@ -472,7 +481,10 @@ def _extend_tab(h: Handlers, models: Models, examples: dict) -> None:
                 loop=True,
             )
             gr.Examples(
-                [[p] for p, _ in examples["clips"]], [clip], label="example clips (8 frames)"
+                [[p] for p, _ in examples["clips"]],
+                [clip],
+                label="example clips (8 frames)",
+                elem_id="extend-examples",
             )
             prompt = gr.Textbox(
                 label="prompt (optional)", placeholder=OPTIONAL_HINT, max_length=inputs.MAX_PROMPT
@@ -484,10 +496,11 @@ def _extend_tab(h: Handlers, models: Models, examples: dict) -> None:
                 value=min(4, cfg.max_frames - 1),
                 step=1,
                 label="context frames",
-                info="how many of the last frames each window sees",
+                info="the last frames each window sees",
+                elem_id="extend-context",
             )
             with gr.Row():
-                go = gr.Button("Extend", variant="primary")
+                go = gr.Button("Extend", variant="primary", elem_id="extend-generate")
                 stop = gr.Button("Stop", variant="stop")
             c = _controls(models, frames=False)
         with gr.Column(scale=2):
@@ -506,22 +519,29 @@ def _interpolate_tab(h: Handlers, models: Models, examples: dict) -> None:
     with gr.Row():
         with gr.Column(scale=1):
             with gr.Row():
-                first = ImageInput(
-                    label="first frame", type="filepath", sources=IMAGE_SOURCES, height=220
-                )
-                last = ImageInput(
-                    label="last frame", type="filepath", sources=IMAGE_SOURCES, height=220
+                first, last = (
+                    ImageInput(
+                        label=f"{which} frame",
+                        type="filepath",
+                        sources=IMAGE_SOURCES,
+                        height=220,  # at 180 the upload prompt slid under the label
+                        elem_id=f"interpolate-{which}",
+                    )
+                    for which in ("first", "last")
                 )
             gr.Examples(
                 examples["pairs"],
                 [first, last],
                 label="example pairs (first and last frame of real clips)",
+                elem_id="interpolate-examples",
             )
             prompt = gr.Textbox(
                 label="prompt (optional)", placeholder=OPTIONAL_HINT, max_length=inputs.MAX_PROMPT
             )
             with gr.Row():
-                go = gr.Button("Fill in the middle", variant="primary")
+                go = gr.Button(
+                    "Fill in the middle", variant="primary", elem_id="interpolate-generate"
+                )
                 stop = gr.Button("Stop", variant="stop")
             c = _controls(models)
         with gr.Column(scale=2):
@@ -553,7 +573,7 @@ def _flicker_tab(h: Handlers, models: Models) -> None:
             )
             gr.Examples([[p] for p in EXAMPLE_PROMPTS[:4]], [prompt], label="examples")
             with gr.Row():
-                go = gr.Button("Compare", variant="primary")
+                go = gr.Button("Compare", variant="primary", elem_id="flicker-generate")
                 stop = gr.Button("Stop", variant="stop")
             c = _controls(models)
         with gr.Column(scale=2):

@@ -101,7 +101,7 @@ def readable(message: str) -> str:
 
 def failed(message: str) -> tuple:
     """The outputs after a failed request: the last run's results cleared, the reason shown."""
-    return None, f"✗ **not run**: {message}", None, None, "", None
+    return None, f"✗ **not run**: {message}", None, "", "", None
 
 
 def _friendly(fn):
@@ -319,12 +319,10 @@ def _results(
             scale=2,
         )
         with gr.Column(scale=1):
-            seed_used = gr.Number(
-                None,
+            seed_used = gr.Textbox(  # a gr.Number shows 0 when empty
                 label="seed used",
-                precision=0,
                 interactive=False,
-                placeholder="shown after a run",  # without one, an empty number shows 0
+                placeholder="shown after a run",
                 elem_id=f"{prefix}-seed",
             )
             readout = gr.Markdown("", label="readout")
@@ -450,7 +448,8 @@ def _image_tab(h: Handlers, models: Models, examples: dict) -> None:
             c = _controls(models)
         with gr.Column(scale=2):
             outs = _results("i2v")
-    sketch.change(
+    gr.on(  # a stroke is an "input" event (gradio sends no "change" while drawing)
+        [sketch.input, sketch.apply, sketch.clear],
         h.sketch_to_image,
         [sketch],
         [image],
@@ -628,7 +627,7 @@ class Handlers:
     def _sample(self, stream, *, knobs, fps, prompt="", notes=(), stem="tinyvid"):
         """Drive ``pipe.stream``: a preview per step, then the finished video and its readout."""
         start = time.perf_counter()
-        yield None, "Sampling…", None, None, "", None
+        yield None, "Sampling…", None, "", "", None
         final, total = None, 0
         for step, total, preview in stream:
             if step < total:
@@ -654,7 +653,7 @@ class Handlers:
             self.outbox.png(preview_grid(final)),
             f"done: step {total}/{total}",
             path,
-            knobs["seed"],
+            str(knobs["seed"]),
             "\n\n".join(lines),
             flicker_plot(flicker_table({"this video": final})),
         )
@@ -744,7 +743,7 @@ class Handlers:
         knobs, fps = self._knobs(seed, random_seed, steps, sampler, guidance, fps)
         T = self._frames(num_frames)
         start = time.perf_counter()
-        yield None, "Sampling…", None, None, "", None
+        yield None, "Sampling…", None, "", "", None
         # 1. the image model, each frame on its own: a batch of T one-frame clips, own noise each
         img = self.m.image
         img_knobs = dict(knobs, seed=None)  # its own noise, not the video model's
@@ -797,22 +796,20 @@ class Handlers:
             self.outbox.png(preview_grid(both, cols=T)),
             "done",
             path,
-            knobs["seed"],
+            str(knobs["seed"]),
             readout,
             flicker_plot(flicker_table({"frame by frame": per_frame, "video model": video})),
         )
 
     def sketch_to_image(self, sketch):
         """A drawing -> a PNG file the image input shows (what 'Generate' will animate)."""
-        if sketch is None:
-            return gr.skip()
         layer = sketch.get("composite") if isinstance(sketch, dict) else sketch
-        if layer is None or (isinstance(layer, np.ndarray) and layer.size and layer.max() == 0):
-            return gr.skip()
+        if layer is None:
+            return None
         try:
             frame = inputs.frame(layer, "drawing")
-        except ValueError:
-            return gr.skip()
+        except ValueError:  # nothing drawn yet, or the canvas was cleared: nothing to animate
+            return None
         path = self.outbox.folder / f"drawing-{time.time_ns()}.png"
         Image.fromarray((frame.pixels[0] * 255).round().byte().numpy(), "L").save(path)
         return str(path)

@@ -368,7 +368,7 @@ def test_placeholders_read_as_hints_not_prompts(served):
     hints = {
         c["props"]["placeholder"]
         for c in served[0].get_config_file()["components"]
-        if c["type"] == "textbox" and c["props"].get("placeholder")
+        if c["type"] == "textbox" and "prompt" in c["props"].get("label", "")
     }
     assert len(hints) == 2
     for hint in hints:

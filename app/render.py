@@ -118,6 +118,16 @@ def flicker_table(videos: dict[str, torch.Tensor]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def flicker_axis_top(table: pd.DataFrame, headroom: float = 1.2) -> float:
+    """The top of the flicker figure's y axis: ``headroom`` × the highest value, rounded up
+    to a round number (2 significant digits), so every line sits below the top edge."""
+    top = float(table["change"].max()) * headroom if len(table) else 0.0
+    if not np.isfinite(top) or top <= 0:
+        return 1.0
+    unit = 10 ** (np.floor(np.log10(top)) - 1)
+    return float(np.ceil(top / unit) * unit)
+
+
 def detector_text(detector, video: torch.Tensor, prompt: str = "") -> str:
     """What the detector reads back (digit, direction), and whether it matches the prompt."""
     if detector is None:
@@ -139,9 +149,11 @@ def detector_text(detector, video: torch.Tensor, prompt: str = "") -> str:
             ok = int(pred["num_digits"][0]) == 2 and sorted(
                 int(x) for x in pred["digits"][0]
             ) == sorted(asked.digits)
-        else:
-            ok = int(pred["digit"][0]) == asked.digits[0] and (
-                DIRECTIONS[int(pred["direction"][0])] == asked.direction
+        else:  # one digit asked: a reading of two digits is not a match, whatever they are
+            ok = (
+                int(pred["num_digits"][0]) == 1
+                and int(pred["digit"][0]) == asked.digits[0]
+                and DIRECTIONS[int(pred["direction"][0])] == asked.direction
             )
         text += " ✓ matches the prompt" if ok else " ✗ not what the prompt asked"
     return text

@@ -25,6 +25,7 @@ from app.models import Models, load_models
 from app.render import (
     Outbox,
     detector_text,
+    flicker_axis_top,
     flicker_table,
     flicker_text,
     flicker_value,
@@ -48,6 +49,8 @@ EXAMPLE_PROMPTS = [
     "a 3 and a 5 bouncing",
     "a 0 and a 4 bouncing",
 ]
+PROMPT_HINT = "type a prompt here (see the examples below)"
+OPTIONAL_HINT = "optional: leave empty, or describe the motion"
 GRAMMAR_MD = (
     "**Prompts** follow a tiny grammar: `a <digit> moving <direction> [slowly]` or "
     "`a <digit> and a <digit> bouncing`. Digits `0`–`9` (`an 8` reads right); directions "
@@ -76,6 +79,13 @@ def Slider(*args, **kwargs) -> gr.Slider:  # noqa: N802 - reads like the compone
     return slider
 
 
+def Number(**kwargs) -> gr.Number:  # noqa: N802
+    """A ``gr.Number`` whose value reaches the handler unchecked (the handler checks it)."""
+    number = gr.Number(**kwargs)
+    number.preprocess = lambda payload: payload
+    return number
+
+
 def ImageInput(**kwargs) -> gr.Image:  # noqa: N802
     """A ``gr.Image`` upload handed over as the uploaded file's path, unopened."""
     image = gr.Image(**kwargs)
@@ -83,23 +93,40 @@ def ImageInput(**kwargs) -> gr.Image:  # noqa: N802
     return image
 
 
+def readable(message: str) -> str:
+    """``message`` as text that reads the same shown as HTML (gradio renders error messages
+    as HTML, where ``'a <digit> moving'`` would lose everything from ``<digit>`` on)."""
+    return message.replace("&", "＆").replace("<", "‹").replace(">", "›")
+
+
+def failed(message: str) -> tuple:
+    """The outputs after a failed request: the last run's results cleared, the reason shown."""
+    return None, f"✗ **not run**: {message}", None, "", "", None
+
+
 def _friendly(fn):
-    """Run a handler; bad input becomes a ``gr.Error`` in plain words, and nothing else escapes."""
+    """Run a handler; bad input becomes a ``gr.Error`` in plain words, and nothing else escapes.
+
+    Before the error, the outputs are cleared and the status says why, so nothing of the
+    previous run stays on screen as if it were this request's answer.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             yield from fn(*args, **kwargs)
-        except gr.Error:
-            raise
         except ValueError as e:
-            raise gr.Error(str(e), print_exception=False) from None
+            message = readable(str(e))
+            yield failed(message)
+            raise gr.Error(message, print_exception=False) from None
         except Exception as e:  # a bug, not the user's fault: log it, keep serving
             log.exception("handler %s failed", fn.__name__)
-            raise gr.Error(
+            message = readable(
                 f"Something went wrong while sampling ({type(e).__name__}: {e}). "
                 "Other requests are not affected; try again or change the settings."
-            ) from None
+            )
+            yield failed(message)
+            raise gr.Error(message) from None
 
     return wrapper
 
@@ -197,6 +224,7 @@ def build_app(
         )
     demo.queue(default_concurrency_limit=concurrency, max_size=max_queue)
     demo.tinyvid_models = models  # for tests and scripts
+    demo.tinyvid_handlers = handlers
     demo.tinyvid_concurrency = concurrency
     return demo
 
@@ -205,7 +233,11 @@ def build_app(
 
 
 def _frame_range(cfg) -> str:
-    return str(cfg.num_frames) if cfg.min_frames == cfg.max_frames else f"{cfg.min_frames}–{cfg.max_frames}"
+    return (
+        str(cfg.num_frames)
+        if cfg.min_frames == cfg.max_frames
+        else f"{cfg.min_frames}–{cfg.max_frames}"
+    )
 
 
 def _controls(models: Models, frames: bool = True) -> dict:
@@ -234,16 +266,21 @@ def _controls(models: Models, frames: bool = True) -> dict:
             label="guidance",
             info="classifier-free guidance; 1 = none",
         )
-        if frames:
+        if frames and cfg.max_frames > cfg.min_frames:
             c["num_frames"] = Slider(
                 cfg.min_frames,
-                max(cfg.max_frames, cfg.min_frames + 1),
+                cfg.max_frames,
                 value=cfg.num_frames,
                 step=models.video.patch_frames,
                 label="frames",
-                interactive=cfg.max_frames > cfg.min_frames,
-                info=None if cfg.max_frames > cfg.min_frames
-                else f"this model makes {cfg.num_frames}-frame clips",
+            )
+        elif frames:  # one clip length: a slider would offer a range that does not exist
+            c["num_frames"] = Number(
+                value=cfg.num_frames,
+                label="frames",
+                precision=0,
+                interactive=False,
+                info=f"this model makes {cfg.num_frames}-frame clips",
             )
         c["fps"] = Slider(
             *inputs.FPS_RANGE, value=cfg.fps, step=1, label="fps", info="playback speed"
@@ -282,7 +319,12 @@ def _results(
             scale=2,
         )
         with gr.Column(scale=1):
-            seed_used = gr.Number(label="seed used", precision=0, interactive=False)
+            seed_used = gr.Textbox(  # a gr.Number shows 0 when empty
+                label="seed used",
+                interactive=False,
+                placeholder="shown after a run",
+                elem_id=f"{prefix}-seed",
+            )
             readout = gr.Markdown("", label="readout")
     plot = gr.LinePlot(
         x="frame",
@@ -293,10 +335,17 @@ def _results(
         y_title="mean change",
         height=300,
         x_axis_format="d",
+        elem_id=f"{prefix}-plot",
         y_lim=[0, None],
         color_map=PLOT_COLOURS,
     )
     return [preview, status, video, seed_used, readout, plot]
+
+
+def flicker_plot(table) -> gr.LinePlot:
+    """The flicker figure with its y axis up to above the highest line (real clips included),
+    so no line runs along the top edge or off it."""
+    return gr.LinePlot(value=table, y_lim=[0, flicker_axis_top(table)])
 
 
 def _wire(button, stop, fn, inputs_, outputs, api_name: str):
@@ -317,6 +366,9 @@ PLOT_COLOURS = {
     "frame by frame": "#e11d48",
     "real clips (mean)": "#9ca3af",
 }
+IMAGE_SOURCES = ["upload", "clipboard"]  # every image input offers the same (no webcam)
+CANVAS = (280, 280)  # the drawing canvas: 10× the 28×28 of an MNIST digit
+BLACK_CANVAS = np.zeros((*CANVAS, 3), np.uint8)  # white strokes on black, as the model's frames
 SAMPLER_NAMES = {"ddim": "DDIM", "ddpm": "DDPM", "euler": "flow Euler", "heun": "flow Heun"}
 KNOBS = ["seed", "random_seed", "steps", "sampler", "guidance"]
 
@@ -330,8 +382,8 @@ def _text_tab(h: Handlers, models: Models) -> None:
             prompt = gr.Textbox(
                 label="prompt",
                 value=EXAMPLE_PROMPTS[0],
-                max_length=200,
-                placeholder="a 7 moving up-left",
+                max_length=inputs.MAX_PROMPT,
+                placeholder=PROMPT_HINT,
                 elem_id="t2v-prompt",
             )
             with gr.Row():
@@ -359,15 +411,18 @@ def _image_tab(h: Handlers, models: Models, examples: dict) -> None:
                 with gr.Tab("Upload"):
                     image = ImageInput(
                         label="first frame",
+                        elem_id="i2v-image",
                         type="filepath",
-                        sources=["upload", "clipboard"],
+                        sources=IMAGE_SOURCES,
                         height=240,
                     )
                 with gr.Tab("Draw"):
                     sketch = gr.Sketchpad(
-                        label="draw a digit (white on black), then Generate",
+                        value={"background": BLACK_CANVAS, "layers": [], "composite": None},
+                        label="draw a digit, then Generate",
                         height=300,
-                        canvas_size=(280, 280),
+                        canvas_size=CANVAS,
+                        elem_id="i2v-sketch",
                         fixed_canvas=True,
                         type="numpy",
                         image_mode="RGBA",
@@ -378,7 +433,9 @@ def _image_tab(h: Handlers, models: Models, examples: dict) -> None:
                             color_mode="fixed",
                         ),
                     )
-            prompt = gr.Textbox(label="prompt (optional)", placeholder="a 7 moving up-left")
+            prompt = gr.Textbox(
+                label="prompt (optional)", placeholder=OPTIONAL_HINT, max_length=inputs.MAX_PROMPT
+            )
             gr.Examples(
                 examples["frames"],
                 label="example frames (real Moving MNIST, held out)",
@@ -386,12 +443,13 @@ def _image_tab(h: Handlers, models: Models, examples: dict) -> None:
                 examples_per_page=4,
             )
             with gr.Row():
-                go = gr.Button("Generate", variant="primary")
+                go = gr.Button("Generate", variant="primary", elem_id="i2v-generate")
                 stop = gr.Button("Stop", variant="stop")
             c = _controls(models)
         with gr.Column(scale=2):
             outs = _results("i2v")
-    sketch.change(
+    gr.on(  # a stroke is an "input" event (gradio sends no "change" while drawing)
+        [sketch.input, sketch.apply, sketch.clear],
         h.sketch_to_image,
         [sketch],
         [image],
@@ -422,21 +480,26 @@ def _extend_tab(h: Handlers, models: Models, examples: dict) -> None:
                 loop=True,
             )
             gr.Examples(
-                [[p] for p, _ in examples["clips"]], [clip], label="example clips (8 frames)"
+                [[p] for p, _ in examples["clips"]],
+                [clip],
+                label="example clips (8 frames)",
+                elem_id="extend-examples",
             )
-            prompt = gr.Textbox(label="prompt (optional)", placeholder="a 7 moving up-left")
+            prompt = gr.Textbox(
+                label="prompt (optional)", placeholder=OPTIONAL_HINT, max_length=inputs.MAX_PROMPT
+            )
+            new = Slider(*inputs.NEW_FRAMES_RANGE, value=8, step=1, label="new frames")
+            context = Slider(
+                1,
+                max(2, cfg.max_frames - 1),
+                value=min(4, cfg.max_frames - 1),
+                step=1,
+                label="context frames",
+                info="the last frames each window sees",
+                elem_id="extend-context",
+            )
             with gr.Row():
-                new = Slider(*inputs.NEW_FRAMES_RANGE, value=8, step=1, label="new frames")
-                context = Slider(
-                    1,
-                    max(2, cfg.max_frames - 1),
-                    value=min(4, cfg.max_frames - 1),
-                    step=1,
-                    label="context frames",
-                    info="how many of the last frames each window sees",
-                )
-            with gr.Row():
-                go = gr.Button("Extend", variant="primary")
+                go = gr.Button("Extend", variant="primary", elem_id="extend-generate")
                 stop = gr.Button("Stop", variant="stop")
             c = _controls(models, frames=False)
         with gr.Column(scale=2):
@@ -455,16 +518,29 @@ def _interpolate_tab(h: Handlers, models: Models, examples: dict) -> None:
     with gr.Row():
         with gr.Column(scale=1):
             with gr.Row():
-                first = ImageInput(label="first frame", type="filepath", height=180)
-                last = ImageInput(label="last frame", type="filepath", height=180)
+                first, last = (
+                    ImageInput(
+                        label=f"{which} frame",
+                        type="filepath",
+                        sources=IMAGE_SOURCES,
+                        height=220,  # at 180 the upload prompt slid under the label
+                        elem_id=f"interpolate-{which}",
+                    )
+                    for which in ("first", "last")
+                )
             gr.Examples(
                 examples["pairs"],
                 [first, last],
                 label="example pairs (first and last frame of real clips)",
+                elem_id="interpolate-examples",
             )
-            prompt = gr.Textbox(label="prompt (optional)", placeholder="a 7 moving up-left")
+            prompt = gr.Textbox(
+                label="prompt (optional)", placeholder=OPTIONAL_HINT, max_length=inputs.MAX_PROMPT
+            )
             with gr.Row():
-                go = gr.Button("Fill in the middle", variant="primary")
+                go = gr.Button(
+                    "Fill in the middle", variant="primary", elem_id="interpolate-generate"
+                )
                 stop = gr.Button("Stop", variant="stop")
             c = _controls(models)
         with gr.Column(scale=2):
@@ -488,10 +564,15 @@ def _flicker_tab(h: Handlers, models: Models) -> None:
     )
     with gr.Row():
         with gr.Column(scale=1):
-            prompt = gr.Textbox(label="prompt", value="a 3 moving right")
+            prompt = gr.Textbox(
+                label="prompt",
+                value="a 3 moving right",
+                placeholder=PROMPT_HINT,
+                max_length=inputs.MAX_PROMPT,
+            )
             gr.Examples([[p] for p in EXAMPLE_PROMPTS[:4]], [prompt], label="examples")
             with gr.Row():
-                go = gr.Button("Compare", variant="primary")
+                go = gr.Button("Compare", variant="primary", elem_id="flicker-generate")
                 stop = gr.Button("Stop", variant="stop")
             c = _controls(models)
         with gr.Column(scale=2):
@@ -546,7 +627,7 @@ class Handlers:
     def _sample(self, stream, *, knobs, fps, prompt="", notes=(), stem="tinyvid"):
         """Drive ``pipe.stream``: a preview per step, then the finished video and its readout."""
         start = time.perf_counter()
-        yield None, "Sampling…", None, knobs["seed"], "", None
+        yield None, "Sampling…", None, "", "", None
         final, total = None, 0
         for step, total, preview in stream:
             if step < total:
@@ -572,9 +653,9 @@ class Handlers:
             self.outbox.png(preview_grid(final)),
             f"done: step {total}/{total}",
             path,
-            knobs["seed"],
+            str(knobs["seed"]),
             "\n\n".join(lines),
-            flicker_table({"this video": final}),
+            flicker_plot(flicker_table({"this video": final})),
         )
 
     @_friendly
@@ -662,7 +743,7 @@ class Handlers:
         knobs, fps = self._knobs(seed, random_seed, steps, sampler, guidance, fps)
         T = self._frames(num_frames)
         start = time.perf_counter()
-        yield None, "Sampling…", None, knobs["seed"], "", None
+        yield None, "Sampling…", None, "", "", None
         # 1. the image model, each frame on its own: a batch of T one-frame clips, own noise each
         img = self.m.image
         img_knobs = dict(knobs, seed=None)  # its own noise, not the video model's
@@ -715,22 +796,20 @@ class Handlers:
             self.outbox.png(preview_grid(both, cols=T)),
             "done",
             path,
-            knobs["seed"],
+            str(knobs["seed"]),
             readout,
-            flicker_table({"frame by frame": per_frame, "video model": video}),
+            flicker_plot(flicker_table({"frame by frame": per_frame, "video model": video})),
         )
 
     def sketch_to_image(self, sketch):
         """A drawing -> a PNG file the image input shows (what 'Generate' will animate)."""
-        if sketch is None:
-            return gr.skip()
         layer = sketch.get("composite") if isinstance(sketch, dict) else sketch
-        if layer is None or (isinstance(layer, np.ndarray) and layer.size and layer.max() == 0):
-            return gr.skip()
+        if layer is None:
+            return None
         try:
             frame = inputs.frame(layer, "drawing")
-        except ValueError:
-            return gr.skip()
+        except ValueError:  # nothing drawn yet, or the canvas was cleared: nothing to animate
+            return None
         path = self.outbox.folder / f"drawing-{time.time_ns()}.png"
         Image.fromarray((frame.pixels[0] * 255).round().byte().numpy(), "L").save(path)
         return str(path)

@@ -31,8 +31,8 @@ def launch(tmp_path_factory, **kwargs):
     from app import build_app, serve
 
     demo = build_app(
-        tiny_pipeline(),
-        detector=None,
+        kwargs.pop("pipeline", None) or tiny_pipeline(),
+        detector=kwargs.pop("detector", None),
         banner="untrained test weights",
         workdir=tmp_path_factory.mktemp("app"),
         **kwargs,

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from app import inputs
+
+
+def ink_box(pixels) -> tuple[int, int, int, int]:
+    """Rows and columns ``(top, bottom, left, right)`` of the pixels that are not black."""
+    ys, xs = np.nonzero(pixels[0].numpy() > 0.05)
+    return ys.min(), ys.max(), xs.min(), xs.max()
+
+
+def centre(pixels) -> tuple[float, float]:
+    p = pixels[0].numpy()
+    ys, xs = np.indices(p.shape)
+    return (ys * p).sum() / p.sum(), (xs * p).sum() / p.sum()
 
 
 def test_a_dark_drawing_on_a_transparent_canvas_becomes_white_strokes_on_black():
@@ -15,27 +28,92 @@ def test_a_dark_drawing_on_a_transparent_canvas_becomes_white_strokes_on_black()
     f = inputs.frame(rgba, "drawing")
     assert f.pixels.shape == (1, 64, 64)
     assert f.pixels.max() > 0.9 and f.pixels[0, :10].max() < 0.05  # white stroke, black top rows
-    assert any("strokes white" in n for n in f.notes) and any("resized" in n for n in f.notes)
+    assert any("strokes white" in n for n in f.notes) and any("MNIST digit" in n for n in f.notes)
 
 
-def test_dark_on_light_images_are_inverted_and_64x64_grey_is_left_alone():
-    light = np.full((64, 64), 255, np.uint8)
-    light[20:40, 30:34] = 0
-    f = inputs.frame(Image.fromarray(light, "L"))
-    assert f.pixels[0, 25, 31] > 0.9 and f.pixels[0, 0, 0] < 0.1
-    assert f.notes == ["the image was inverted (digits are white on black)"]
-    plain = np.zeros((64, 64), np.uint8)
-    plain[10:20, 10:20] = 200
-    g = inputs.frame(Image.fromarray(plain, "L"))
-    assert g.notes == [] and abs(float(g.pixels[0, 15, 15]) - 200 / 255) < 1e-6
+def test_an_upload_becomes_an_mnist_digit_20_px_tall_centred_where_it_was():
+    img = np.zeros((280, 280), np.uint8)
+    img[40:140, 30:60] = 255  # a 100-px-tall stroke in the top-left quarter
+    f = inputs.frame(img)
+    top, bottom, left, right = ink_box(f.pixels)
+    assert bottom - top + 1 == inputs.DIGIT_BOX  # the longer side fits the 20×20 box exactly
+    assert 4 <= right - left + 1 <= 8  # aspect ratio kept: 30/100 of 20 px
+    cy, cx = centre(f.pixels)  # the stroke's centre of mass was at (90, 45) of 280
+    assert abs(cy - 90 / 280 * 64) < 1.5 and abs(cx - max(45 / 280 * 64, 14)) < 1.5
+    middle = np.zeros((100, 100), np.uint8)
+    middle[30:70, 45:55] = 200
+    assert np.allclose(centre(inputs.frame(middle).pixels), (31.5, 31.5), atol=1)
 
 
-def test_a_wide_image_is_padded_to_a_square_before_resizing():
+def test_a_16_bit_png_is_scaled_by_its_bit_depth_not_clipped_to_white(tmp_path):
+    deep = np.full((100, 100), 2000, np.uint16)  # above 255: white if read as 8-bit
+    deep[20:80, 45:55] = 60000
+    Image.fromarray(deep).save(tmp_path / "deep.png")
+    f = inputs.frame(tmp_path / "deep.png")
+    top, bottom, _, _ = ink_box(f.pixels)
+    assert f.pixels.max() > 0.95 and bottom - top + 1 == inputs.DIGIT_BOX
+    assert f.pixels[0, 0].max() == 0 and any("16-bit" in n for n in f.notes)
+
+
+def test_a_photo_on_grey_paper_gets_a_black_background_and_white_strokes():
+    photo = np.full((300, 400, 3), 36, np.uint8)  # the grey level a photo's background has
+    photo[100:200, 180:220] = (220, 210, 200)
+    f = inputs.frame(photo)
+    assert f.pixels[0, :, :10].max() == 0 and f.pixels.max() > 0.95
+    assert any("grey 36/255" in n for n in f.notes)
+    paper = np.full((120, 90), 230, np.uint8)  # dark ink on white paper: the border says invert
+    paper[30:90, 40:50] = 20
+    g = inputs.frame(paper)
+    assert g.pixels[0, 0, 0] == 0 and g.pixels.max() > 0.95
+    assert any("inverted" in n for n in g.notes)
+
+
+def test_a_64x64_frame_keeps_its_layout():
+    frame = np.zeros((64, 64), np.uint8)
+    frame[5:25, 5:15] = 255  # two digits in the corners stay where they are
+    frame[40:60, 48:58] = 255
+    f = inputs.frame(frame)
+    assert f.pixels[0, 10, 10] == 1 and f.pixels[0, 50, 50] == 1 and f.pixels[0, 32, 32] == 0
+    assert f.notes == []
+
+
+@pytest.mark.parametrize(
+    "picture, words",
+    [
+        (np.full((1, 1), 255, np.uint8), "is 1×1 pixels: too small to hold a digit"),
+        (np.zeros((50, 50), np.uint8), "is blank"),
+        (np.full((50, 50, 3), 255, np.uint8), "is blank"),
+        (np.full((50, 50), 128, np.uint8) + np.eye(50, dtype=np.uint8) * 8, "is blank"),
+    ],
+)
+def test_pictures_that_cannot_become_a_digit_are_refused_in_words(picture, words):
+    with pytest.raises(ValueError, match=words):
+        inputs.frame(picture)
+
+
+def test_a_wide_video_frame_is_padded_to_a_square_before_resizing():
     wide = np.zeros((50, 200, 3), np.uint8)
     wide[:, 90:110] = 255
-    f = inputs.frame(wide)
+    f = inputs.frame(wide, "video", digit=False)
     rows = f.pixels[0].amax(dim=1)  # [64] brightest pixel of each row
     assert rows[:20].max() < 0.05 and rows[32] > 0.5  # padding above, content in the middle
+
+
+def test_a_long_video_keeps_its_last_frames_and_counts_all_of_them(tmp_path):
+    from tinyvid.viz import save_video
+
+    video = torch.zeros(1, 300, 1, 64, 64)  # more than 4 × 64: the old reader lost count
+    video[0, :, :, 20:40, 20:30] = 1
+    path = save_video(video, tmp_path / "long.mp4", fps=25)
+    clip, notes = inputs.video_file(path, min_frames=4)
+    assert clip.shape == (inputs.MAX_UPLOAD_FRAMES, 1, 64, 64)
+    assert f"kept the last {inputs.MAX_UPLOAD_FRAMES} of its 300 frames" in notes
+
+
+def test_a_prompt_longer_than_the_limit_is_refused_without_echoing_it():
+    with pytest.raises(ValueError, match="250 characters long; the limit is 200") as e:
+        inputs.prompt("a 7 moving up " + "x" * 236, required=True)
+    assert len(str(e.value)) < 120
 
 
 @pytest.mark.parametrize(
@@ -45,6 +123,7 @@ def test_a_wide_image_is_padded_to_a_square_before_resizing():
         ("a 7 mooving up", "Did you mean 'moving'"),
         ("a 1 and a 2 and a 3 bouncing", "Too many digits"),
         ("a 42 moving up", "not a single digit"),
+        ("a 7 moving <up>", "unknown word"),
     ],
 )
 def test_prompt_errors_say_what_to_do(text, words):

@@ -1,18 +1,19 @@
 """Lesson 07: our DiT against our video U-Net, trained from scratch at equal steps and batch.
 
-    python scripts/lesson07_dit_vs_unet.py                      # ~30 minutes on 2 busy CPU cores
+    python scripts/lesson07_dit_vs_unet.py                      # ~40 minutes on 2 busy CPU cores
     python scripts/lesson07_dit_vs_unet.py --steps 20 --prompts 8 --out /tmp/l07   # a smoke run
 
 Two (or three) training runs, all from scratch on the shipped frame autoencoder's latent, flow matching,
-the same data stream, seed, batch, warm-up and EMA; each architecture keeps its own preset's
-learning rate:
+the same data stream, seed, batch, learning rate and schedule (warm-up, cosine decay over the
+run), EMA and everything else the DiT's ``video`` preset sets:
 
 - ``dit``: the DiT (spacetime patches, adaLN-Zero) for ``--steps`` steps;
 - ``unet``: the video U-Net (not inflated from the image model) for the same ``--steps`` steps;
 - ``unet_equal_time`` (with ``--equal-time``): the video U-Net again, given the DiT's wall time
   instead of its step count (the trainer's ``time_budget_s``), because a U-Net step is cheaper.
 
-Each run is also capped at ``--max-minutes``. Then every model (and the shipped video model,
+Each run is also capped at ``--max-minutes`` (the trainer then shortens the DiT's schedule; choose
+``--steps`` that fit, so that both arms run the same schedule). Then every model (and the shipped video model,
 trained on a GPU for ~700 k clips, as the reference for "trained") is scored the same way:
 a held-out flow-matching loss (fixed test clips, noise, times and masks), and
 ``tinyvid.metrics.evaluate.evaluate_text_to_video`` on ``--prompts`` prompts of the built-in
@@ -69,8 +70,8 @@ def run_arm(name: str, model_kind: str, args, steps: int, budget_s: float) -> di
     """Train one arm from scratch; its config, timing and loss log."""
     preset = preset_for(model_kind)
     overrides = {
-        "name": name, "out_dir": str(args.runs), "init_from": "", "steps": steps,
-        "batch_size": args.batch, "warmup_steps": min(20, steps // 4), "log_every": 10,
+        "name": name, "out_dir": str(args.runs), "init_from": "", "steps": steps, "lr": args.lr,
+        "batch_size": args.batch, "warmup_steps": args.warmup, "log_every": 10,
         "ckpt_every": 10_000, "seed": 0, "threads": args.threads, "device": args.device,
         "time_budget_s": budget_s, "workers": 0 if args.device == "cpu" else 4,
     }
@@ -121,9 +122,11 @@ def forward_cost(model) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--steps", type=int, default=300, help="training steps of the equal-step arms")
+    ap.add_argument("--steps", type=int, default=60, help="training steps of the equal-step arms")
+    ap.add_argument("--lr", type=float, default=3e-4, help="peak learning rate, every arm")
+    ap.add_argument("--warmup", type=int, default=10, help="warm-up steps, every arm")
     ap.add_argument("--batch", type=int, default=16, help="clips of 16 frames per step")
-    ap.add_argument("--max-minutes", type=float, default=10.0, help="cap on each arm's training")
+    ap.add_argument("--max-minutes", type=float, default=30.0, help="cap on each arm's training")
     ap.add_argument("--prompts", type=int, default=32, help="evaluation prompts per model")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
     ap.add_argument("--device", default="cpu", help="where to train (evaluation runs on the CPU)")

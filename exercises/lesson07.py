@@ -293,21 +293,14 @@ def adaln_zero_step(gen: torch.Generator):
 
 def _token_count_spec(num_frames, height, width, vae_time, vae_space, patch_time, patch_space):
     """Pad every axis up to whole autoencoder cells, then to whole patches, and count."""
-    T, H, W = num_frames, height, width
-    while T % vae_time:
-        T += 1
-    while H % vae_space:
-        H += 1
-    while W % vae_space:
-        W += 1
-    T, H, W = T // vae_time, H // vae_space, W // vae_space
-    while T % patch_time:
-        T += 1
-    while H % patch_space:
-        H += 1
-    while W % patch_space:
-        W += 1
-    return (T // patch_time) * (H // patch_space) * (W // patch_space)
+
+    def cells(size: int, block: int) -> int:
+        while size % block:  # pad by one until it divides
+            size += 1
+        return size // block
+
+    T, H, W = cells(num_frames, vae_time), cells(height, vae_space), cells(width, vae_space)
+    return cells(T, patch_time) * cells(H, patch_space) * cells(W, patch_space)
 
 
 def _token_count_no_time_patch(num_frames, height, width, vae_time, vae_space, patch_time, patch_space):

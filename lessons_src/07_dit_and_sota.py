@@ -6,7 +6,7 @@
 # adaLN-Zero lets a deep transformer start as the identity, compare our DiT with our U-Net
 # on the same task, and read the published video models' claims with their sources. Follows
 # the seed's section "State-of-the-Art Models" (the model table and "Sora's Architecture
-# (Speculated)"). About 50 minutes; runs in about a minute and a half on a laptop CPU; uses
+# (Speculated)"). About 50 minutes; runs in about a minute on a laptop CPU; uses
 # untrained models, the shipped video U-Net for timing, and a committed training run.
 #
 # ## Set-up
@@ -133,9 +133,9 @@ frame_grid(torch.cat([back, wrong]), titles=["unpatchify: (pt p q c), as written
 # `tokens = ⌈F / 4⌉ · ⌈H / 16⌉ · ⌈W / 16⌉`
 #
 # (with those values; exercise 4 writes the general formula). Full attention over `L` tokens
-# of width `D` costs `4·L²·D` FLOPs per layer for the scores and the weighted sum (lesson 03's
-# count), and, if the `heads × L × L` score matrix were stored, `heads·L²` numbers. Some
-# sizes, computed with `tinyvid.nn.tokens`:
+# of width `D` costs FLOPs that grow like `L²·D` per layer (the scores and the weighted sum;
+# exercise 5 counts them exactly, as lesson 03 did), and, if stored, a `heads × L × L` score
+# matrix. Some sizes, computed with `tinyvid.nn.tokens`:
 
 # %%
 examples = [  # (what, frames, height, width)
@@ -369,8 +369,8 @@ ax.legend(fontsize=8)
 fig.tight_layout()
 
 # %% [markdown]
-# The DiT keeps all 64 tokens of a frame at full width in every block; the U-Net spends most
-# of its depth at half resolution (4×4) and uses attention only there. So at a similar
+# The DiT keeps all 64 tokens of a frame at full width in every block; the U-Net works with
+# convolutions at 8×8 and 4×4 and uses attention only at 4×4. So at a similar
 # parameter count the DiT does more arithmetic per clip. Both grow about linearly with the
 # number of frames at these lengths (the DiT's attention is factorized: its temporal part
 # is quadratic in frames but small while frames ≪ 64 tokens per frame).
@@ -378,11 +378,12 @@ fig.tight_layout()
 # ### Quality at equal training
 #
 # Only the U-Net has been trained to the shipped level (on a GPU, about 717 k clips). To
-# compare the architectures fairly, `scripts/lesson07_dit_vs_unet.py` trains **both from
-# scratch** for the same number of steps at the same batch size, on the same data stream and
-# seed, each with its own preset's learning rate (presets found by what they train, the
-# `video` task with model kind `dit` or `video_unet`, so a preset rename needs no change),
-# then scores both with `tinyvid.metrics` the same way, next to the shipped U-Net. The
+# compare the architectures at equal training, `scripts/lesson07_dit_vs_unet.py` trains
+# **both from scratch** with `tinyvid.train` for the same number of steps at the same batch
+# size, on the same data stream and seed, with the same learning rate, schedule and EMA (the
+# presets are found by what they train, the `video` task with model kind `dit` or
+# `video_unet`, so renaming a preset needs no change), then scores both with
+# `tinyvid.metrics` the same way, next to the shipped U-Net. The
 # figures below come from a **committed run** of that script on a shared 2-core CPU: its
 # command, date and machine are printed with them, and its times were measured **under
 # load** from other processes (they are slower than an idle machine would give).
@@ -392,9 +393,11 @@ run = json.loads((RESULTS / "dit_vs_unet.json").read_text())
 print("command:", run["command"], "|", run["date_utc"], "UTC")
 print("machine:", {k: run["machine"][k] for k in ("cpu_cores", "torch_threads", "torch", "note")})
 arms, scores = run["arms"], run["scores"]
+SHIPPED_CLIPS = 524_000 + 193_000  # the shipped U-Net's two GPU video stages (weights/RESULTS.md)
 for name, arm in arms.items():
     print(f"  {name:16s} preset {arm['preset']!r:14s} {arm['steps']} steps × batch {arm['batch_size']}"
-          f" = {arm['clips_seen']:,} clips, lr {arm['lr']:g}, {arm['train_seconds'] / 60:.1f} min "
+          f" = {arm['clips_seen']:,} clips ({arm['clips_seen'] / SHIPPED_CLIPS:.2%} of the shipped "
+          f"U-Net's), lr {arm['lr']:g}, warm-up {arm['warmup_steps']}, {arm['train_seconds'] / 60:.1f} min "
           f"({arm['seconds_per_step']:.1f} s/step, under load)")
 
 # %%
@@ -410,7 +413,8 @@ header = "| metric | better | " + " | ".join(names) + " | real floor |"
 lines = [header, "|" + "---|" * (len(names) + 3)]
 for key, label, better in metrics:
     floor = scores[names[0]]["floors"].get(key)
-    cells = " | ".join(f"{scores[n][key]:.3g}" for n in names)
+    cells = " | ".join(f"{scores[n][key]:.3g}" if scores[n][key] < 1000 else f"{scores[n][key]:.0f}"
+                       for n in names)
     lines.append(f"| {label} | {better} | {cells} | {'—' if floor is None else f'{floor:.3g}'} |")
 lines.append("| seconds per video (under load) | lower | "
              + " | ".join(f"{scores[n]['seconds_per_video']:.2f}" for n in names) + " | — |")
@@ -419,12 +423,20 @@ display(Markdown(f"{run['eval_prompts']} prompts per model, {run['sampler']['nam
                  + "\n".join(lines)))
 
 # %%
+d, u = scores["dit"], scores["unet"]
+print(f"after {arms['dit']['steps']} equal steps: held-out loss DiT {d['held_out_loss']:.3f} vs U-Net "
+      f"{u['held_out_loss']:.3f} (shipped U-Net {scores['shipped_unet']['held_out_loss']:.3f}); "
+      f"FVD {d['fvd']:.0f} vs {u['fvd']:.0f} (real floor {d['floors']['fvd']:.0f})")
+print(f"a DiT training step took {arms['dit']['seconds_per_step'] / arms['unet']['seconds_per_step']:.1f}× "
+      f"as long as a U-Net step; a DiT sample {d['seconds_per_video'] / u['seconds_per_video']:.1f}× as long")
+
+# %%
 fig, ax = plt.subplots(figsize=(5.5, 3.2))
 for name in ("dit", "unet", "unet_equal_time"):
     if name in arms:
         log = np.array(arms[name]["loss_log"])
         ax.plot(log[:, 0], log[:, 1], "o-", ms=3, label=f"{name} ({arms[name]['preset']})")
-ax.set_xlabel("training step (batch of 16 clips)")
+ax.set_xlabel(f"training step (batch of {arms['dit']['batch_size']} clips)")
 ax.set_ylabel("training loss (flow matching)")
 ax.set_title("Both architectures from scratch, same data and steps", fontsize=9)
 ax.legend(fontsize=8)
@@ -438,22 +450,26 @@ frame_grid(clips, titles=[f"{n}: '{samples['prompts'][0]}'" for n in shown], eve
            suptitle="Samples of the committed run (seed 0)");
 
 # %% [markdown]
-# **What this comparison can show:** at this budget (a few hundred CPU steps, about a
-# thousandth of the shipped U-Net's training) both architectures are at the very start of
-# learning. The loss curves and the held-out loss say which one learns faster *per step* at
-# equal data, and the speed table says what each step and each sample costs.
+# **What this comparison can show.** At this budget (the share of the shipped U-Net's
+# training printed above) both architectures are at the very start of learning: their
+# samples are not digits yet. The loss curves and the held-out loss say which one lowers the
+# denoising loss faster per step, at equal data and equal optimiser settings; the speed
+# table says what each step and each sample costs. In this run the U-Net is ahead on both
+# counts: a lower held-out loss and FVD after the same steps, and cheaper steps (the ratios
+# printed above). On a small CPU budget, the convolutional model learns faster.
 #
-# **What it cannot show:** which architecture is better when trained properly. Early
+# **What it cannot show.** Which architecture is better when trained properly. Early
 # training speed need not predict the end point (the Vision Transformer paper, Dosovitskiy
 # et al. 2021, found transformers behind convolutional networks on small data and ahead on
-# large data, for image classification), one seed and one learning rate per
-# arm is not a tuned comparison, equal steps is not equal FLOPs (the DiT does more
-# arithmetic per step, table above), and the prompt accuracy and FVD of near-untrained
-# samples sit near their floors of usefulness. The shipped U-Net's column shows where
-# "trained" is. The DiT paper's claim is about scaling (quality improving with compute at
-# sizes far beyond ours), which a 2-core CPU cannot test.
+# large data, for image classification). One seed and one shared learning rate is not a
+# tuned comparison (each architecture may prefer another). Equal steps is not equal FLOPs:
+# the DiT does more arithmetic per step (the speed table above). Prompt accuracy and FVD of
+# near-untrained samples mostly say "not yet" for both (a flicker close to the real value
+# is no success here: faint, blurry samples change little from frame to frame); the
+# shipped U-Net's column shows where "trained" is. And the DiT paper's claim is about scaling, quality improving with
+# compute at sizes far beyond ours, which a 2-core CPU cannot test.
 #
-# ## The seed's model table, checked
+# ## Doc check: the seed's model table
 #
 # The seed lists six models with a length, a resolution and a "key innovation" each, without
 # sources. Below, each row with its source; "not reported" means the cited source does not
@@ -482,13 +498,13 @@ SEED_ROWS = [  # model, seed's claim, what the source says, source
      "Runway API reference (image_to_video: ratio, duration); Runway's Gen-3 Alpha announcement"),
     ("Kling (Kuaishou, 2024)", "T2V; ~5 min; 1080p; long-form coherence",
      "Wrong length: announced as up to 2 minutes at 30 fps and up to 1080p; a single "
-     "generation is 5 or 10 s. No paper for the first "
+     "No paper for the first "
      "version; parameters not reported.",
      "Kuaishou's announcement (June 2024), quoted by MIT Technology Review, 'I tested out a "
      "buzzy new text-to-video AI model from China' (June 2024)"),
     ("Pika (Pika Labs, 2023–)", "T2V, I2V; ~3 s; various; user-friendly editing",
-     "No technical report; lengths and resolutions changed from version to version (1.0 in "
-     "2023, 2.x in 2025), so length, resolution and parameters: not reported in a technical "
+     "No technical report; lengths and resolutions changed from version to version (Pika "
+     "1.0 in 2023 and several versions since), so length, resolution and parameters: not reported in a technical "
      "source. The row describes a product, not a method.",
      "Pika's product pages only"),
     ("Make-A-Video (Meta, 2022)", "T2V; ~5 s; 768×768; spatiotemporal layers",
@@ -548,10 +564,15 @@ fig, ax = plt.subplots(figsize=(8.5, 5))
 stacked = {}  # labels of points at the same place go one under the other
 
 
+MOVED = {"LTX-Video 0.9 (2 B)": (-95, -4), "Runway Gen-3 Alpha": (-40, 8)}  # clear of neighbours
+
+
 def label(name, xy, color):
-    k = stacked.get(xy, 0)
-    stacked[xy] = k + 1
-    ax.annotate(name, xy, fontsize=7, xytext=(6, 2 - 9 * k), textcoords="offset points", color=color)
+    key = (xy[0], round(2 * math.log2(xy[1])))  # points close on the log scale share a stack
+    k = stacked.get(key, 0)
+    stacked[key] = k + 1
+    ax.annotate(name, xy, fontsize=7, xytext=MOVED.get(name, (6, 2 - 9 * k)), textcoords="offset points",
+                color=color)
 
 
 for name, params, secs, w, h, _, _ in OPEN_MODELS:
@@ -661,8 +682,8 @@ check.unpatchify(unpatchify)
 # ### Exercise 3: one adaLN-Zero step (★★, about 10 minutes)
 #
 # One residual step of a DiT block, with the sub-layer (attention or MLP) handed to you as a
-# function. The regression from the conditioning is `weight` and `bias`; "The idea" of the
-# adaLN-Zero section says how its three outputs are used.
+# function. The regression from the conditioning is `weight` and `bias`; the adaLN-Zero
+# section above says how its three outputs are used.
 
 # %%
 # EXERCISE: adaln_zero_step

@@ -64,7 +64,8 @@ RESULTS = Path("..") / "scripts" / "results" / "lesson07"  # the committed train
 #   compressed latent video. **Latte** (Ma et al. 2024, arXiv:2401.03048) studies the open
 #   variants, including blocks that alternate spatial and temporal attention (our factorized
 #   DiT, the layout of lesson 03).
-# - Nothing in the transformer depends on the number of tokens: one model can train on
+# - None of the transformer's weights depends on the number of tokens (positions come from
+#   fixed functions, or relative encodings, rather than a learned table): one model can train on
 #   clips of different lengths, sizes and aspect ratios (and on images, `T = 1`). What grows
 #   is the cost: full attention is quadratic in the token count.
 #

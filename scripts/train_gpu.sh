@@ -10,7 +10,8 @@
 #   PACK=results.tar.gz bash scripts/train_gpu.sh   # also pack weights, logs and previews
 #
 # Each stage writes runs/NAME/{log.jsonl,loss.png,preview.gif,model.safetensors}; the
-# exports write tinyvid/weights/{image,default}_{video,autoencoder}.* and MANIFEST.
+# exports write tinyvid/weights/{image,default}_video.*, the autoencoder they share
+# (default_autoencoder.*) and MANIFEST.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-python3}
@@ -40,7 +41,7 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --f
 pack() {
     [ -n "$PACK" ] || return 0
     local files=()
-    for f in "$WEIGHTS"/MANIFEST "$WEIGHTS"/{image,default}_{video,autoencoder}.{safetensors,json}; do
+    for f in "$WEIGHTS"/MANIFEST "$WEIGHTS"/{image_video,default_video,default_autoencoder}.{safetensors,json}; do
         [ -f "$f" ] && files+=("$f")
     done
     for r in image video-unet video-unet-2; do

@@ -23,6 +23,7 @@ range). :func:`save_pipeline` writes exactly what :func:`load_pipeline` reads.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields, replace
@@ -32,6 +33,8 @@ import numpy as np
 import torch
 from einops import rearrange
 
+from tinyvid import inputs
+from tinyvid.checkpoints import load_model, read_config, save_model
 from tinyvid.diffusion.samplers import COMPATIBLE, OBJECTIVES, iter_sample, make_sampler
 from tinyvid.diffusion.schedules import SCHEDULES, NoiseSchedule
 from tinyvid.nn.cond import Cond
@@ -82,15 +85,6 @@ class PipelineConfig:
     def from_dict(cls, d: dict) -> PipelineConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
-
-
-def best_device() -> torch.device:
-    """CUDA if present, then Apple MPS, else CPU."""
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
 
 
 # --- input checks (the boundary) ---------------------------------------------------------------
@@ -678,8 +672,13 @@ def random_pipeline(
     return pipe.to(device or "cpu")
 
 
-def _paths(folder: Path, name: str) -> dict[str, Path]:
-    return {part: folder / f"{name}_{part}.safetensors" for part in ("video", "autoencoder")}
+def _autoencoder_users(folder: Path, filename: str) -> list[str]:
+    """The pipelines in ``folder`` whose video JSON names ``filename`` as their autoencoder."""
+    return sorted(
+        p.name.removesuffix("_video.json")
+        for p in folder.glob("*_video.json")
+        if json.loads(p.read_text()).get("autoencoder") == filename
+    )
 
 
 def save_pipeline(
@@ -689,20 +688,49 @@ def save_pipeline(
     *,
     fp16: bool = False,
     rebuild: str | None = None,
+    autoencoder: str | None = None,
 ) -> dict[str, Path]:
-    """Write ``NAME_video`` and ``NAME_autoencoder`` (safetensors + JSON) and their MANIFEST hashes."""
-    from tinyvid.checkpoints import save_model
+    """Write ``NAME_video`` (safetensors + JSON) and its autoencoder, with their MANIFEST hashes.
 
-    paths = _paths(Path(folder), name)
-    save_model(pipe.autoencoder, paths["autoencoder"], fp16=fp16, rebuild=rebuild)
+    ``autoencoder`` names the autoencoder file (default ``NAME_autoencoder``); pipelines that
+    share an autoencoder name the same file and it is stored once. The video JSON records the
+    file's name under ``"autoencoder"``. Writing a different autoencoder over a file another
+    pipeline uses is refused.
+    """
+    folder = Path(folder)
+    ae_path = folder / f"{autoencoder or name + '_autoencoder'}.safetensors"
+    video_path = folder / f"{name}_video.safetensors"
+    if ae_path.is_file():
+        stored = load_model(ae_path, check_hash=False).state_dict()
+        mine = {k: v.half().float() if fp16 and v.is_floating_point() else v
+                for k, v in pipe.autoencoder.state_dict().items()}
+        same = stored.keys() == mine.keys() and all(
+            torch.equal(stored[k].cpu(), mine[k].cpu()) for k in mine)
+        users = [u for u in _autoencoder_users(folder, ae_path.name) if u != name]
+        if not same and users:
+            raise ValueError(
+                f"{ae_path} holds another autoencoder, used by pipeline(s) {users}; pass "
+                "autoencoder= a new name, or rebuild those pipelines"
+            )
+    if not ae_path.is_file() or not same:
+        save_model(pipe.autoencoder, ae_path, fp16=fp16, rebuild=rebuild)
     save_model(
         pipe.model,
-        paths["video"],
+        video_path,
         fp16=fp16,
         rebuild=rebuild,
-        extra={"pipeline": pipe.config.to_dict()},
+        extra={"autoencoder": ae_path.name, "pipeline": pipe.config.to_dict()},
     )
-    return paths
+    return {"video": video_path, "autoencoder": ae_path}
+
+
+def _require(path: Path, part: str, name: str) -> None:
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"the {part} weights of pipeline {name!r} are missing: {path} does not exist. "
+            f"Build them with `{BUILD_COMMAND}` (see tinyvid/weights/README.md); until then, "
+            f"`tinyvid.pipelines.random_pipeline()` gives an untrained pipeline for trying the API."
+        )
 
 
 def load_pipeline(
@@ -715,23 +743,17 @@ def load_pipeline(
     ``device=None`` picks CUDA, then MPS, then CPU. A missing file is a ``FileNotFoundError``
     naming it and the command that builds it.
     """
-    from tinyvid.checkpoints import load_model, read_config
-
     folder = Path(folder) if folder is not None else WEIGHTS_DIR
-    device = torch.device(device) if device is not None else best_device()
-    paths = _paths(folder, name)
-    for part, path in paths.items():
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"the {part} weights of pipeline {name!r} are missing: {path} does not exist. "
-                f"Build them with `{BUILD_COMMAND}` (see tinyvid/weights/README.md); until then, "
-                f"`tinyvid.pipelines.random_pipeline()` gives an untrained pipeline for trying the API."
-            )
-    meta = read_config(paths["video"])
+    device = inputs.device(device)
+    video_path = folder / f"{name}_video.safetensors"
+    _require(video_path, "video", name)
+    meta = read_config(video_path)
     if "pipeline" not in meta:
         raise ValueError(
-            f"{paths['video'].with_suffix('.json')} has no 'pipeline' entry; rebuild it with `{BUILD_COMMAND}`"
+            f"{video_path.with_suffix('.json')} has no 'pipeline' entry; rebuild it with `{BUILD_COMMAND}`"
         )
-    autoencoder = load_model(paths["autoencoder"], device=device)
-    model = load_model(paths["video"], device=device)
+    ae_path = folder / meta.get("autoencoder", f"{name}_autoencoder.safetensors")
+    _require(ae_path, "autoencoder", name)
+    autoencoder = load_model(ae_path, device=device)
+    model = load_model(video_path, device=device)
     return VideoPipeline(autoencoder, model, PipelineConfig.from_dict(meta["pipeline"]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tinyvid.metrics.detector import load_detector
+from tinyvid.metrics.detector import default_detector
 from tinyvid.metrics.fvd import frame_fid, fvd, real_videos, real_vs_real_floor
 from tinyvid.metrics.prompt import eval_prompts, prompt_accuracy, real_videos_for_prompts
 
@@ -26,7 +26,7 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def det():
-    return load_detector()
+    return default_detector()
 
 
 @pytest.fixture(scope="module")

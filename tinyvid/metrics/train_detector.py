@@ -9,8 +9,9 @@ in training) with seeds ``[seed, EVAL_OFFSET + i]``, disjoint from the training 
                                                 # `detector` preset, then calibrate and ship)
     python -m tinyvid.metrics.train_detector --steps 200 --out /tmp/det.safetensors   # a smoke run
 
-Writes ``tinyvid/weights/detector.safetensors`` (fp16), ``detector.json`` (config + the training
-record) and the file's sha256 in ``tinyvid/weights/MANIFEST``.
+Writes ``tinyvid/weights/detector.safetensors`` (fp16) and ``detector.json`` in the standard
+checkpoint format (:func:`tinyvid.checkpoints.save_model`: kind, config, the rebuild command
+and the training record under ``"training"``), and the file's sha256 in ``tinyvid/weights/MANIFEST``.
 """
 
 from __future__ import annotations
@@ -27,13 +28,10 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange
 
+from tinyvid.checkpoints import load_model, save_model, sha256
 from tinyvid.data import DigitBank, load_digit_bank, moving_mnist
-from tinyvid.metrics.detector import (
-    DEFAULT_WEIGHTS,
-    Detector,
-    save_detector,
-    sha256,
-)
+from tinyvid.metrics.detector import DEFAULT_WEIGHTS
+from tinyvid.nn.detector import Detector
 
 EVAL_OFFSET = 1_000_000  # held-out seeds are [seed, EVAL_OFFSET + i]; training uses [seed, step]
 
@@ -165,7 +163,6 @@ def detector_batch(batch_size: int, seed: int, k: int):
 
 def main(argv: list[str] | None = None) -> int:
     """Train with the shared trainer (preset ``detector``), then calibrate, measure and ship."""
-    from tinyvid.checkpoints import load_model, record_in_manifest
     from tinyvid.train import load_config, train
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -202,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         "test-glyph videos): " + ", ".join(f"{k} {x:.4f}" for k, x in acc.items()),
         flush=True,
     )
-    det.cfg.extra = {
+    record = {
         "command": ("python -m tinyvid train-detector " + shlex.join(argv)).strip(),
         "trainer_preset": "detector",
         "seed": args.seed,
@@ -213,9 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         "held_out": {k: round(x, 4) for k, x in acc.items()},
         "held_out_videos": args.eval_videos,
     }
-    path = save_detector(det.eval(), args.out)
-    if not args.no_manifest:
-        record_in_manifest(path)
+    path = save_model(det.eval(), args.out, fp16=True, rebuild=record["command"],
+                      extra={"training": record}, manifest=not args.no_manifest)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB), sha256 {sha256(path)}")
     return 0
 

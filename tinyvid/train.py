@@ -1,16 +1,9 @@
 """One trainer for every tinyvid model: ``python -m tinyvid train CONFIG``.
 
-CONFIG is a preset name (``python -m tinyvid train --list``) or a TOML file (``configs/*.toml``)
-whose keys are the fields of :class:`TrainConfig`. What is trained is the config's ``task``:
-
-- ``autoencoder``: the frame autoencoder, reconstruction loss on Moving MNIST frames;
-- ``image``: a text-conditioned latent diffusion model on single frames (T = 1), the model the
-  flicker lesson applies frame by frame and the starting point for inflation;
-- ``video``: the masked-conditional text-to-video model (every generation mode at once: a
-  random known-frames mask per video, prompt dropout for classifier-free guidance);
-- ``detector``: the evaluation detector (:mod:`tinyvid.metrics.detector`): classification
-  losses on distorted glyphs and random clip lengths (``python -m tinyvid train-detector``
-  runs this preset, then calibrates, measures and ships the result).
+CONFIG is a preset name (``python -m tinyvid train --list``) or a TOML file of your own whose
+keys are the fields of :class:`TrainConfig`. What is trained is the config's ``task``, looked
+up in :data:`tinyvid.tasks.TASKS` (autoencoder, image, video, detector): the task makes the
+batches, the loss and the preview; this module is the generic loop around it.
 
 The loop, in plain view in :func:`train`: AdamW, linear warm-up then cosine decay, gradient
 clipping, an EMA of the weights (what gets shipped), bf16 autocast on CUDA (fp32 on CPU,
@@ -39,19 +32,17 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from tinyvid import checkpoints
-from tinyvid.data import MovingMNIST
-
-TASKS = ("autoencoder", "image", "video", "detector")
-STAND_IN_CHANNELS = 16  # without an autoencoder, pixels folded 4×4: [1, 64, 64] -> [16, 16, 16]
-OBJECTIVES = ("flow", "eps", "v")
+from tinyvid import checkpoints, inputs
+from tinyvid.diffusion.samplers import check_objective
+from tinyvid.nn.unet import inflate
+from tinyvid.tasks import TASKS, Task
 
 
 @dataclass
 class TrainConfig:
     name: str = "video"  # the run folder is out_dir/name
-    task: str = "video"  # autoencoder | image | video
-    model_kind: str = "dit"  # dit | image_unet | video_unet | autoencoder
+    task: str = "video"  # autoencoder | image | video | detector (tinyvid.tasks.TASKS)
+    model_kind: str = "dit"  # dit | image_unet | video_unet | autoencoder | detector
     model_preset: str = "default"  # classmethod of the model's config: tiny, default, large
     model: dict = field(default_factory=dict)  # overrides of the preset's fields
     init_from: str = ""  # start from these weights; an image_unet is inflated for video_unet
@@ -89,17 +80,15 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
-            raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
-        if self.objective not in OBJECTIVES:
-            raise ValueError(f"objective must be one of {OBJECTIVES}, got {self.objective!r}")
+            raise ValueError(f"task must be one of {tuple(TASKS)}, got {self.task!r}")
+        check_objective(self.objective)
         if self.workers < 0 or self.time_budget_s < 0 or self.temporal_lr_mult <= 0:
             raise ValueError("workers and time_budget_s must be ≥ 0 and temporal_lr_mult > 0, got "
                              f"{self.workers}, {self.time_budget_s}, {self.temporal_lr_mult}")
         for name in ("steps", "batch_size", "num_frames", "log_every", "ckpt_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")
-        if self.task == "video" and self.num_frames < 3:
-            raise ValueError(f"the video task needs num_frames ≥ 3, got {self.num_frames}")
+        TASKS[self.task].check(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
@@ -111,7 +100,7 @@ class TrainConfig:
 
 
 # --------------------------------------------------------------------------------------------
-# presets (configs/*.toml hold the same, as files)
+# presets
 # --------------------------------------------------------------------------------------------
 def _tiny(**kw) -> dict:
     return {"model_preset": "tiny", "batch_size": 4, "steps": 8, "warmup_steps": 2,
@@ -174,7 +163,8 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 def ema_update(ema: nn.Module, model: nn.Module, decay: float, step: int) -> None:
     """``ema ← d·ema + (1 − d)·model`` with ``d`` warmed up as ``min(decay, (1+k)/(10+k))``."""
     d = min(decay, (1 + step) / (10 + step))
-    torch._foreach_lerp_(list(ema.parameters()), [p.detach() for p in model.parameters()], 1 - d)
+    for e, p in zip(ema.parameters(), model.parameters()):
+        e.lerp_(p.detach(), 1 - d)
     for e, b in zip(ema.buffers(), model.buffers()):
         e.copy_(b)
 
@@ -203,28 +193,16 @@ def load_ema(state_path: str | Path) -> tuple[nn.Module, int]:
     return model.eval(), int(header["step"])
 
 
-def pick_device(name: str = "auto") -> torch.device:
-    if name != "auto":
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
 def build_model(cfg: TrainConfig) -> nn.Module:
     """The model to train: from ``init_from`` (inflated when image -> video) or fresh from a preset."""
     if cfg.init_from:
         start = checkpoints.load_model(cfg.init_from, check_hash=False)
         if cfg.model_kind == "video_unet" and checkpoints.kind_of(start) == "image_unet":
-            from tinyvid.nn.unet import inflate
-
             return inflate(start).train()
         if checkpoints.kind_of(start) != cfg.model_kind:
             raise ValueError(f"init_from holds a {checkpoints.kind_of(start)}, not a {cfg.model_kind}")
         return start.train()
-    kinds = checkpoints._registry()
+    kinds = checkpoints.KINDS
     if cfg.model_kind not in kinds:
         raise ValueError(f"unknown model_kind {cfg.model_kind!r}; known: {', '.join(sorted(kinds))}")
     model_cls, config_cls = kinds[cfg.model_kind]
@@ -234,18 +212,8 @@ def build_model(cfg: TrainConfig) -> nn.Module:
     if preset is None:
         raise ValueError(f"{config_cls.__name__} has no preset {cfg.model_preset!r}")
     config = preset()
-    data = checkpoints._config_dict(config) | cfg.model
-    if cfg.task in ("image", "video") and cfg.autoencoder:
-        # the diffusion model works in the autoencoder's latent space: match its channels
-        ae_cfg = checkpoints.read_config(cfg.autoencoder)["config"]
-        data["latent_channels"] = ae_cfg["latent_channels"]
-    elif cfg.task in ("image", "video"):
-        data["latent_channels"] = STAND_IN_CHANNELS
+    data = checkpoints.config_dict(config) | cfg.model | TASKS[cfg.task].model_overrides(cfg)
     return model_cls(config_cls.from_dict(data))
-
-
-def _one_thread(_worker: int) -> None:
-    torch.set_num_threads(1)  # data workers share the cores with each other
 
 
 BUDGET_PROBE = (10, 60)  # time steps start+10 .. start+60 to predict how many fit the budget
@@ -275,96 +243,6 @@ def fit_steps_to_budget(cfg: TrainConfig, start: int, probe_seconds: float, elap
         cfg.steps = max(fit, cfg.warmup_steps + 1, start + BUDGET_PROBE[1])
         if main_process:
             checkpoints.write_json(run_dir / "config.json", asdict(cfg))
-
-
-class Task:
-    """Turns a data batch into a loss for one kind of model."""
-
-    def __init__(self, cfg: TrainConfig, device: torch.device):
-        self.cfg, self.device = cfg, device
-        self.autoencoder = None
-        if cfg.task in ("image", "video"):
-            from tinyvid.diffusion.losses import MaskConfig
-            from tinyvid.diffusion.schedules import cosine_schedule, linear_schedule
-
-            self.schedule = {"cosine": cosine_schedule, "linear": linear_schedule}[cfg.schedule]()
-            self.mask_config = MaskConfig(**cfg.mask)
-            if cfg.autoencoder:
-                self.autoencoder = checkpoints.load_model(cfg.autoencoder, device=device)
-                self.autoencoder.requires_grad_(False)
-
-    def latents(self, videos: torch.Tensor) -> torch.Tensor:
-        """Pixels ``[B, T, 1, 64, 64]`` -> the frozen autoencoder's latents ``[B, T, c, h, w]``.
-
-        Without an autoencoder (tests, tiny presets) the pixels are folded 4×4 into 16 channels
-        and rescaled to ``[-1, 1]``: a crude but invertible stand-in latent.
-        """
-        if self.autoencoder is not None:
-            with torch.no_grad():
-                return self.autoencoder.encode_video(videos)
-        from einops import rearrange
-
-        return rearrange(videos * 2 - 1, "b t c (h p) (w q) -> b t (c p q) h w", p=4, q=4)
-
-    def batches(self, start: int, world: int, rank: int, workers: int = 0, pin: bool = False):
-        """The training batches from step ``start`` on: batch ``k`` depends on ``(seed, k)`` only.
-
-        ``workers`` > 0 makes them in that many background processes (the same batches, in
-        the same order: each worker makes every ``workers``-th one and the loader interleaves).
-        """
-        cfg = self.cfg
-        if cfg.task == "detector":  # made in this process: its glyph bank is cached here
-            from tinyvid.metrics.train_detector import detector_batch
-
-            def stream():
-                k = start * world + rank
-                while True:
-                    yield detector_batch(cfg.batch_size, cfg.seed, k)
-                    k += world
-
-            return stream()
-        dataset = MovingMNIST(cfg.batch_size, seed=cfg.seed, start_batch=start * world, rank=rank,
-                              world_size=world, num_frames=cfg.num_frames,
-                              num_digits=tuple(cfg.num_digits))
-        if not workers:
-            return iter(dataset)
-        loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=workers,
-                                             pin_memory=pin, prefetch_factor=4,
-                                             worker_init_fn=_one_thread)
-
-        def from_workers():
-            it = iter(loader)
-            try:
-                yield from it
-            finally:
-                del it  # stops the worker processes now, not at garbage collection
-
-        return from_workers()
-
-    def loss(self, model: nn.Module, batch, g: torch.Generator) -> torch.Tensor:
-        videos, labels, captions = batch
-        videos = videos.to(self.device, non_blocking=True)
-        if self.cfg.task == "detector":
-            from tinyvid.metrics.train_detector import losses
-
-            return sum(losses(model, videos, labels, frames_per_video=3, g=g).values())
-        if self.cfg.task == "autoencoder":
-            return nn.functional.mse_loss(model(videos), videos)  # reconstruction, pixels in [0, 1]
-        from tinyvid.diffusion.losses import diffusion_loss, flow_matching_loss, training_cond
-        from tinyvid.nn.cond import Cond
-        from tinyvid.text import tokenize
-
-        x0 = self.latents(videos)  # [B, T, c, h, w]
-        tokens = tokenize(captions).to(self.device)  # [B, L]
-        if self.cfg.task == "video":
-            cond = training_cond(x0, tokens, self.mask_config, self.cfg.p_uncond, g)
-        else:  # image model: no known frames, only prompt dropout
-            from tinyvid.diffusion.losses import drop_prompt
-
-            cond = Cond(tokens=drop_prompt(tokens, self.cfg.p_uncond, g))
-        if self.cfg.objective == "flow":
-            return flow_matching_loss(model, x0, cond, generator=g)
-        return diffusion_loss(model, x0, cond, self.schedule, self.cfg.objective, generator=g)
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,38 +275,12 @@ def plot_loss(log: list[dict], path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def preview(task: Task, ema: nn.Module, cfg: TrainConfig, path: Path, seed: int = 0) -> None:
-    """A few samples (or reconstructions) of the EMA model, saved as a GIF."""
-    if cfg.task == "detector":
-        return  # nothing to look at: held-out accuracy is its figure
-    from tinyvid.data import moving_mnist
-    from tinyvid.viz import save_video
-
-    frames = cfg.num_frames
-    videos, _, captions = moving_mnist(4, seed=[seed, 12345], num_frames=frames, split="test",
-                                       num_digits=1)
-    videos = videos.to(task.device)
-    with torch.no_grad():
-        if cfg.task == "autoencoder":
-            out = torch.cat([videos, ema.decode_video(ema.encode_video(videos))], dim=0)
-        else:
-            from tinyvid.diffusion.samplers import sample
-            from tinyvid.nn.cond import Cond
-            from tinyvid.text import tokenize
-
-            shape = tuple(task.latents(videos[:1]).shape[1:])
-            cond = Cond(tokens=tokenize(captions).to(task.device))
-            z = sample(ema, (4, *shape), cond, sampler="heun" if cfg.objective == "flow" else "ddim",
-                       steps=12, guidance=3.0, objective=cfg.objective, schedule=task.schedule,
-                       generator=torch.Generator().manual_seed(seed))
-            if task.autoencoder is not None:
-                out = task.autoencoder.decode_video(z)
-            else:
-                from einops import rearrange
-
-                out = rearrange(z, "b t (c p q) h w -> b t c (h p) (w q)", p=4, q=4)
-                out = ((out + 1) / 2).clamp(0, 1)
-    save_video(out.float().cpu(), path, fps=8, scale=2)
+def preview(task: Task, ema: nn.Module, path: Path) -> None:
+    """The task's preview of the EMA model; a failed preview never costs the run."""
+    try:
+        task.preview(ema, path)
+    except Exception as err:  # noqa: BLE001 - a preview is a picture, not a result
+        print(f"preview failed: {err}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,7 +296,7 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
     # 1. processes and device
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
-    device = pick_device(cfg.device)
+    device = inputs.device(cfg.device)
     if world > 1:
         import torch.distributed as dist
 
@@ -482,7 +334,7 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
         checkpoints.write_json(run_dir / "config.json", asdict(cfg))
         log_path.write_text("".join(json.dumps(r) + "\n" for r in log))  # drop steps after the checkpoint
 
-    task = Task(cfg, device)
+    task = TASKS[cfg.task](cfg, device)
     net: nn.Module = model
     if world > 1:
         net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -550,7 +402,7 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
             if done % cfg.ckpt_every == 0 or done == cfg.steps:
                 save(done)
             if main_process and cfg.preview_every and done % cfg.preview_every == 0:
-                preview(task, ema, cfg, run_dir / "previews" / f"step{done:06d}.gif")
+                preview(task, ema, run_dir / "previews" / f"step{done:06d}.gif")
     finally:
         if log_file is not None:
             log_file.close()
@@ -564,10 +416,7 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
             save(cfg.steps)
         checkpoints.save_model(ema, run_dir / "model.safetensors", manifest=False,
                                extra={"train_config": asdict(cfg), "steps": cfg.steps})
-        try:
-            preview(task, ema, cfg, run_dir / "preview.gif")
-        except Exception as err:  # a preview must never cost the run
-            print(f"preview failed: {err}", file=sys.stderr)
+        preview(task, ema, run_dir / "preview.gif")
     if world > 1:
         import torch.distributed as dist
 
@@ -586,7 +435,7 @@ def _parse_value(text: str) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="tinyvid train", description=__doc__.split("\n\n")[0])
-    p.add_argument("config", nargs="?", help="a preset name or a TOML file (configs/*.toml)")
+    p.add_argument("config", nargs="?", help="a preset name or a TOML file of TrainConfig fields")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                    help="override config fields, e.g. --set steps=100 lr=1e-4")
     p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint and start over")

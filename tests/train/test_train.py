@@ -124,7 +124,7 @@ def test_bench_train_reports_throughput(tmp_path, capsys):
 def test_the_detector_trains_on_the_shared_trainer_and_resumes_exactly(tmp_path):
     from tinyvid.checkpoints import load_model
     from tinyvid.metrics.detector import Detector
-    from tinyvid.metrics.train_detector import detector_batch
+    from tinyvid.tasks.detector import detector_batch
 
     a, b = detector_batch(4, 0, 7), detector_batch(4, 0, 7)
     assert torch.equal(a[0], b[0]), "batch k depends on (seed, k) only"

@@ -170,6 +170,37 @@ class FlowHeunSampler(FlowSampler):
         return x + h * slope, velocity_to_x1(slope, x, t)
 
 
+def check_objective(objective: str) -> str:
+    """``objective`` if it is one of :data:`OBJECTIVES`, else a ``ValueError``."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
+    return objective
+
+
+def samplers_for(objective: str) -> list[str]:
+    """The samplers that can read a model trained with ``objective``."""
+    return [s for s in SAMPLERS if check_objective(objective) in COMPATIBLE[s]]
+
+
+def default_sampler(objective: str) -> str:
+    """The best default: Heun for flow models, DDIM for eps/v diffusion models."""
+    return "heun" if check_objective(objective) == "flow" else "ddim"
+
+
+def check_sampler(sampler: str, objective: str) -> str:
+    """``sampler`` if it can sample a model trained with ``objective``, else a ``ValueError``
+    saying which samplers can (the one compatibility check of tinyvid)."""
+    fits = samplers_for(objective)
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r}; allowed: {SAMPLERS}")
+    if sampler not in fits:
+        raise ValueError(
+            f"sampler {sampler!r} cannot sample a model trained with objective {objective!r} "
+            f"(it reads {COMPATIBLE[sampler]} predictions); allowed: {fits}"
+        )
+    return sampler
+
+
 def make_sampler(
     sampler: str = "ddim",
     objective: str = "eps",
@@ -182,16 +213,7 @@ def make_sampler(
     A DDPM/DDIM sampler reads eps or v predictions of a VP diffusion model; Euler/Heun
     integrate a flow model's velocity. Anything else is a ``ValueError``.
     """
-    if objective not in OBJECTIVES:
-        raise ValueError(f"unknown objective {objective!r}; allowed: {OBJECTIVES}")
-    if sampler not in SAMPLERS:
-        raise ValueError(f"unknown sampler {sampler!r}; allowed: {SAMPLERS}")
-    if objective not in COMPATIBLE[sampler]:
-        fits = [s for s in SAMPLERS if objective in COMPATIBLE[s]]
-        raise ValueError(
-            f"sampler {sampler!r} cannot sample a model trained with objective {objective!r} "
-            f"(it reads {COMPATIBLE[sampler]} predictions); use one of {fits}"
-        )
+    check_sampler(sampler, objective)
     if sampler == "ddpm":
         return DDPMSampler(objective, schedule, clip_x0)
     if sampler == "ddim":

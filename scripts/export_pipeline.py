@@ -1,12 +1,12 @@
 """Ship a trained diffusion model as a pipeline ``tinyvid/weights/NAME_video`` (+ its autoencoder).
 
-Takes the EMA weights a ``python -m tinyvid train image|video|video-unet`` run left in
+Takes the EMA weights a ``python -m tinyvid train image-unet|video-unet|video-dit`` run left in
 ``RUN/model.safetensors``, the autoencoder it was trained with, and the objective and clip
 length of its config, and writes them with :func:`tinyvid.pipelines.save_pipeline` (fp16
 weights, sha256 in MANIFEST). ``load_pipeline(NAME)`` then reads them. The shipped pipelines
 share one autoencoder file, ``default_autoencoder`` (``--autoencoder`` names another).
 
-    .venv/bin/python scripts/export_pipeline.py runs/image image        # the per-frame image model
+    .venv/bin/python scripts/export_pipeline.py runs/image-unet image   # the per-frame image model
     .venv/bin/python scripts/export_pipeline.py runs/video-unet default # the shipped video model
 
 A run still in progress has no ``model.safetensors`` yet: ``--from-last`` ships the EMA weights

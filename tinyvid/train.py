@@ -100,7 +100,7 @@ class TrainConfig:
 
 
 # --------------------------------------------------------------------------------------------
-# presets
+# presets: each name says what it trains (task and architecture)
 # --------------------------------------------------------------------------------------------
 def _tiny(**kw) -> dict:
     return {"model_preset": "tiny", "batch_size": 4, "steps": 8, "warmup_steps": 2,
@@ -111,10 +111,10 @@ PRESETS: dict[str, dict] = {
     "autoencoder": dict(name="autoencoder", task="autoencoder", model_kind="autoencoder",
                         batch_size=4, num_frames=4, steps=5000, lr=2e-3, warmup_steps=200,
                         ema_decay=0.999, ckpt_every=250),  # 16 frames a step: frames, not motion
-    "image": dict(name="image", task="image", model_kind="image_unet", num_frames=1,
-                  batch_size=64, steps=3000, lr=5e-4, ckpt_every=250),
-    "video": dict(name="video", task="video", model_kind="dit", batch_size=32, steps=4000,
-                  lr=3e-4, ckpt_every=100),
+    "image-unet": dict(name="image-unet", task="image", model_kind="image_unet", num_frames=1,
+                       batch_size=64, steps=3000, lr=5e-4, ckpt_every=250),
+    "video-dit": dict(name="video-dit", task="video", model_kind="dit", batch_size=32,
+                      steps=4000, lr=3e-4, ckpt_every=100),
     "video-unet": dict(name="video-unet", task="video", model_kind="video_unet",
                        init_from="tinyvid/weights/image_video.safetensors", batch_size=32, steps=3000,
                        lr=2e-4, ckpt_every=100),
@@ -123,11 +123,13 @@ PRESETS: dict[str, dict] = {
                      min_lr_ratio=0.05, grad_clip=10.0, ema_decay=0.998, ckpt_every=250),
     # for tests and smoke runs: seconds on a CPU
     "tiny-autoencoder": _tiny(name="tiny-autoencoder", task="autoencoder", model_kind="autoencoder"),
-    "tiny-video": _tiny(name="tiny-video", task="video", model_kind="dit", autoencoder=""),
+    "tiny-video-dit": _tiny(name="tiny-video-dit", task="video", model_kind="dit", autoencoder=""),
+    "tiny-video-unet": _tiny(name="tiny-video-unet", task="video", model_kind="video_unet",
+                             autoencoder=""),
     "tiny-detector": _tiny(name="tiny-detector", task="detector", model_kind="detector",
                            model_preset="default"),
-    "tiny-image": _tiny(name="tiny-image", task="image", model_kind="image_unet", num_frames=1,
-                        autoencoder=""),
+    "tiny-image-unet": _tiny(name="tiny-image-unet", task="image", model_kind="image_unet",
+                             num_frames=1, autoencoder=""),
 }
 
 

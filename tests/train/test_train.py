@@ -15,7 +15,7 @@ from tinyvid.train import PRESETS, TrainConfig, ema_update, load_config, lr_at, 
 
 
 def tiny(tmp_path, name="run", **kw):
-    return load_config("tiny-video", {"out_dir": str(tmp_path), "name": name, "steps": 6,
+    return load_config("tiny-video-dit", {"out_dir": str(tmp_path), "name": name, "steps": 6,
                                       "ckpt_every": 2, **kw})
 
 
@@ -82,7 +82,7 @@ def test_bad_configs_are_explained(bad, words):
 
 
 def test_unknown_preset_lists_presets():
-    with pytest.raises(ValueError, match="tiny-video"):
+    with pytest.raises(ValueError, match="tiny-video-dit"):
         load_config("nope")
 
 
@@ -102,20 +102,20 @@ def test_presets_are_valid_configs():
 def test_ddp_on_gloo_with_two_processes(tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS="1")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "-m", "tinyvid", "train", "tiny-video", "--set", f'out_dir="{tmp_path}"', "steps=3",
+           "-m", "tinyvid", "train", "tiny-video-dit", "--set", f'out_dir="{tmp_path}"', "steps=3",
            "ckpt_every=3", "threads=1"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
-    log = [json.loads(x) for x in (tmp_path / "tiny-video" / "log.jsonl").read_text().splitlines()]
+    log = [json.loads(x) for x in (tmp_path / "tiny-video-dit" / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log] == [1, 2, 3], "only rank 0 logs"
     assert log[-1]["videos_per_s"] > 0
-    assert (tmp_path / "tiny-video" / "model.safetensors").is_file()
+    assert (tmp_path / "tiny-video-dit" / "model.safetensors").is_file()
 
 
 def test_bench_train_reports_throughput(tmp_path, capsys):
     from tinyvid.benchmarks.train import main as bench
 
-    figures = bench(["tiny-video", "--steps", "1", "--json", str(tmp_path / "b.json")])
+    figures = bench(["tiny-video-unet", "--steps", "1", "--json", str(tmp_path / "b.json")])
     assert figures["videos_per_s"] > 0 and figures["gflop_per_step"] > 0
     assert "GFLOP/s" in capsys.readouterr().out
     assert json.loads((tmp_path / "b.json").read_text())["params"] == figures["params"]

@@ -24,7 +24,7 @@ from tinyvid.train import PRESETS, build_model, ema_update, load_config
 
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(prog="tinyvid bench train", description=__doc__.split("\n\n")[0])
-    p.add_argument("config", nargs="?", default="video", help=f"preset ({', '.join(PRESETS)}) or TOML")
+    p.add_argument("config", nargs="?", default="video-unet", help=f"preset ({', '.join(PRESETS)}) or TOML")
     p.add_argument("--batch", type=int, default=None, help="override the config's batch size")
     p.add_argument("--steps", type=int, default=5, help="timed steps (after 2 warm-up steps)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")

@@ -181,3 +181,24 @@ def test_temporal_layers_get_their_own_learning_rate():
     assert all(decay[n] == (0.05 if p.ndim >= 2 else 0.0) for n, p in model.named_parameters())
     plain = make_optimizer(model, TrainConfig())
     assert {g["lr_mult"] for g in plain.param_groups} == {1.0}
+
+
+def test_init_from_an_image_model_starts_the_video_model_as_that_model_per_frame(tmp_path):
+    from tinyvid.checkpoints import save_model
+    from tinyvid.nn.cond import Cond
+    from tinyvid.nn.unet import VideoUNet
+    from tinyvid.text import tokenize
+    from tinyvid.train import build_model
+
+    torch.manual_seed(0)
+    image = build_model(load_config("tiny-image-unet")).eval()
+    path = save_model(image, tmp_path / "image", manifest=False)
+    video = build_model(load_config("tiny-video-unet", {"init_from": str(path)})).eval()
+    assert type(video) is VideoUNet
+    x = torch.randn(2, 4, image.config.latent_channels, 16, 16)  # [B, T, c, h, w]
+    t, cond = torch.rand(2), Cond(tokens=tokenize(["a 1 moving up", "a 2 moving down"]))
+    with torch.no_grad():
+        assert torch.allclose(video(x, t, cond), image(x, t, cond), atol=1e-5)
+    dit = save_model(build_model(load_config("tiny-video-dit")), tmp_path / "dit", manifest=False)
+    with pytest.raises(ValueError, match="init_from holds a dit, not a video_unet"):
+        build_model(load_config("tiny-video-unet", {"init_from": str(dit)}))

@@ -288,14 +288,8 @@ def preview(task: Task, ema: nn.Module, path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 # the loop
 # --------------------------------------------------------------------------------------------
-def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
-          progress: bool = True) -> dict[str, Any]:
-    """Train ``cfg`` (resuming from ``out_dir/name/last.safetensors`` when present).
-
-    ``stop_at`` ends the run after that step without saving, as a crash would (tests use it).
-    Returns ``{"run_dir", "step", "loss", "seconds"}``.
-    """
-    # 1. processes and device
+def _processes(cfg: TrainConfig) -> tuple[int, int, torch.device]:
+    """``(world size, rank, device)``; under ``torchrun`` the process group is set up here."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     device = inputs.device(cfg.device)
@@ -309,105 +303,185 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
             dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    return world, rank, device
+
+
+class _RunFiles:
+    """What a run keeps in ``out_dir/name``: config, log, training state, loss curve, previews.
+
+    Only the main process writes; every process reads the training state to resume.
+    """
+
+    def __init__(self, cfg: TrainConfig, model, ema, optimizer, main_process: bool) -> None:
+        self.cfg, self.model, self.ema, self.optimizer = cfg, model, ema, optimizer
+        self.main = main_process
+        self.dir = Path(cfg.out_dir) / cfg.name
+        self.state, self.log_path = self.dir / "last.safetensors", self.dir / "log.jsonl"
+        self.log: list[dict] = []
+
+    def resume(self) -> int:
+        """Load the last training state, if any, into model, EMA and optimizer; its step."""
+        if not self.state.exists():
+            return 0
+        header, parts, optim_state = checkpoints.load_training_state(self.state)
+        if header.get("config", {}).get("model_kind") != self.cfg.model_kind:
+            raise ValueError(f"{self.state} was trained with another model kind; use a new run name")
+        self.model.load_state_dict(parts["model"])
+        self.ema.load_state_dict(parts["ema"])
+        self.optimizer.load_state_dict(optim_state)
+        return int(header["step"])
+
+    def start_log(self, start: int) -> None:
+        """Keep the log up to ``start`` (steps after the checkpoint are dropped); write the config."""
+        self.log = _read_log(self.log_path, start)
+        if self.main:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            checkpoints.write_json(self.dir / "config.json", asdict(self.cfg))
+            self.log_path.write_text("".join(json.dumps(r) + "\n" for r in self.log))
+
+    def write_log(self, row: dict) -> None:
+        self.log.append(row)
+        with open(self.log_path, "a") as f:
+            f.write(json.dumps(row) + "\n")
+
+    def save(self, step: int) -> None:
+        if not self.main:
+            return
+        cfg = self.cfg
+        checkpoints.save_training_state(self.state, model=self.model, ema=self.ema,
+                                        optimizer=self.optimizer, step=step,
+                                        info={"config": asdict(cfg)})
+        plot_loss(self.log, self.dir / "loss.png", f"{cfg.name}: {cfg.task} ({cfg.model_kind})")
+
+    def checkpoint(self, done: int, task: Task) -> None:
+        """The checkpoint and the preview due after step ``done``."""
+        cfg = self.cfg
+        if done % cfg.ckpt_every == 0 or done == cfg.steps:
+            self.save(done)
+        if self.main and cfg.preview_every and done % cfg.preview_every == 0:
+            preview(task, self.ema, self.dir / "previews" / f"step{done:06d}.gif")
+
+
+def _wrap(model: nn.Module, cfg: TrainConfig, world: int, device: torch.device) -> nn.Module:
+    """The module the loss runs: DDP across processes, compiled if asked."""
+    net: nn.Module = model
+    if world > 1:
+        ids = [device.index] if device.type == "cuda" else None
+        net = nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    return torch.compile(net) if cfg.compile else net
+
+
+def _teardown(world: int) -> None:
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+class _Budget:
+    """Times steps ``start + BUDGET_PROBE``, then fits ``cfg.steps`` to ``cfg.time_budget_s``."""
+
+    def __init__(self, cfg: TrainConfig, start: int, run_dir: Path, main_process: bool) -> None:
+        self.cfg, self.start, self.run_dir, self.main = cfg, start, run_dir, main_process
+        self.t_start = self.t_probe = time.perf_counter()
+
+    def after(self, done: int) -> bool:
+        """Call after each step; ``True`` when ``cfg.steps`` was changed."""
+        if self.cfg.time_budget_s and done == self.start + BUDGET_PROBE[1] and done < self.cfg.steps:
+            now = time.perf_counter()
+            fit_steps_to_budget(self.cfg, self.start, now - self.t_probe, now - self.t_start,
+                                self.run_dir, self.main)
+            return True
+        if done == self.start + BUDGET_PROBE[0]:
+            self.t_probe = time.perf_counter()
+        return False
+
+
+def _optimize(loss: torch.Tensor, model: nn.Module, optimizer, grad_clip: float,
+              lr: float) -> torch.Tensor:
+    """One AdamW step at learning rate ``lr`` (times each group's ``lr_mult``) on ``loss``,
+    gradients clipped to ``grad_clip``; returns the gradient norm before clipping."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr * group.get("lr_mult", 1.0)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    grad_norm = nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return grad_norm
+
+
+def _finite(loss: torch.Tensor, step: int) -> float:
+    value = loss.item()
+    if not math.isfinite(value):
+        raise FloatingPointError(f"loss became {value} at step {step}; lower lr or check data")
+    return value
+
+
+def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
+          progress: bool = True) -> dict[str, Any]:
+    """Train ``cfg`` (resuming from ``out_dir/name/last.safetensors`` when present).
+
+    ``stop_at`` ends the run after that step without saving, as a crash would (tests use it).
+    Returns ``{"run_dir", "step", "loss", "seconds"}``.
+    """
+    # 1. processes and device
+    world, rank, device = _processes(cfg)
     main_process = rank == 0
 
     # 2. model, EMA, optimizer
-    t_start = time.perf_counter()  # time_budget_s counts from here
+    run_dir = Path(cfg.out_dir) / cfg.name
+    budget = _Budget(cfg, 0, run_dir, main_process)  # time_budget_s counts from here
     torch.manual_seed(cfg.seed)
     model = build_model(cfg).to(device).train()
     ema = copy.deepcopy(model).eval().requires_grad_(False)
     optimizer = make_optimizer(model, cfg)
 
     # 3. resume
-    run_dir = Path(cfg.out_dir) / cfg.name
-    state_path, log_path = run_dir / "last.safetensors", run_dir / "log.jsonl"
-    start = 0
-    if resume and state_path.exists():
-        header, parts, optim_state = checkpoints.load_training_state(state_path)
-        if header.get("config", {}).get("model_kind") != cfg.model_kind:
-            raise ValueError(f"{state_path} was trained with another model kind; use a new run name")
-        model.load_state_dict(parts["model"])
-        ema.load_state_dict(parts["ema"])
-        optimizer.load_state_dict(optim_state)
-        start = int(header["step"])
-    log = _read_log(log_path, start)
-    if main_process:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        checkpoints.write_json(run_dir / "config.json", asdict(cfg))
-        log_path.write_text("".join(json.dumps(r) + "\n" for r in log))  # drop steps after the checkpoint
+    files = _RunFiles(cfg, model, ema, optimizer, main_process)
+    start = files.resume() if resume else 0
+    budget.start = start
+    files.start_log(start)
 
     task = TASKS[cfg.task](cfg, device)
-    net: nn.Module = model
-    if world > 1:
-        net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    if cfg.compile:
-        net = torch.compile(net)
+    net = _wrap(model, cfg, world, device)
     autocast = device.type == "cuda" and cfg.amp
 
     # 4. data: batch k of each rank is global batch k*world + rank, whatever was interrupted
     batches = task.batches(start, world, rank, workers=cfg.workers, pin=device.type == "cuda")
 
-    def save(step: int) -> None:
-        if not main_process:
-            return
-        checkpoints.save_training_state(state_path, model=model, ema=ema, optimizer=optimizer,
-                                        step=step, info={"config": asdict(cfg)})
-        plot_loss(log, run_dir / "loss.png", f"{cfg.name}: {cfg.task} ({cfg.model_kind})")
-
     # 5. the loop
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=cfg.name,
                disable=not (progress and main_process), dynamic_ncols=True)
     t0, seen, loss_value = time.perf_counter(), 0, float("nan")
-    t_probe = t0
-    log_file = open(log_path, "a") if main_process else None  # noqa: SIM115 - closed below
     try:
         for step in bar:
             if step >= cfg.steps:  # the time budget shrank the run
                 break
             lr = lr_at(step, cfg)
-            for group in optimizer.param_groups:
-                group["lr"] = lr * group.get("lr_mult", 1.0)
             g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step * world + rank)
-            batch = next(batches)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-                loss = task.loss(net, batch, g)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            grad_norm = nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            optimizer.step()
+                loss = task.loss(net, next(batches), g)
+            grad_norm = _optimize(loss, model, optimizer, cfg.grad_clip, lr)
             ema_update(ema, model, cfg.ema_decay, step)
             seen += cfg.batch_size * world
 
             done = step + 1
-            if cfg.time_budget_s and done == start + BUDGET_PROBE[1] and done < cfg.steps:
-                now = time.perf_counter()
-                fit_steps_to_budget(cfg, start, now - t_probe, now - t_start, run_dir, main_process)
+            if budget.after(done):
                 bar.total = cfg.steps
-            elif done == start + BUDGET_PROBE[0]:
-                t_probe = time.perf_counter()
             log_now = done % cfg.log_every == 0 or done == cfg.steps
             if log_now or device.type == "cpu":  # on a GPU, reading the loss waits for the GPU
-                loss_value = loss.item()
-                if not math.isfinite(loss_value):
-                    raise FloatingPointError(f"loss became {loss_value} at step {step}; lower lr or check data")
+                loss_value = _finite(loss, step)
             if main_process and log_now:
                 rate = seen / (time.perf_counter() - t0)
-                row = {"step": done, "loss": loss_value, "lr": lr,
-                       "grad_norm": float(grad_norm), "videos_per_s": round(rate, 2),
-                       "time": round(time.time(), 1)}
-                log.append(row)
-                log_file.write(json.dumps(row) + "\n")
-                log_file.flush()
+                files.write_log({"step": done, "loss": loss_value, "lr": lr,
+                           "grad_norm": float(grad_norm), "videos_per_s": round(rate, 2),
+                           "time": round(time.time(), 1)})
                 bar.set_postfix(loss=f"{loss_value:.4f}", vid_s=f"{rate:.1f}")
             if stop_at is not None and done == stop_at:
                 return {"run_dir": run_dir, "step": done, "loss": loss_value, "stopped": True}
-            if done % cfg.ckpt_every == 0 or done == cfg.steps:
-                save(done)
-            if main_process and cfg.preview_every and done % cfg.preview_every == 0:
-                preview(task, ema, run_dir / "previews" / f"step{done:06d}.gif")
+            files.checkpoint(done, task)
     finally:
-        if log_file is not None:
-            log_file.close()
         bar.close()
         if hasattr(batches, "close"):
             batches.close()
@@ -415,15 +489,11 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
     # 6. the result: EMA weights as a model file the pipelines can load
     if main_process:
         if start < cfg.steps:
-            save(cfg.steps)
+            files.save(cfg.steps)
         checkpoints.save_model(ema, run_dir / "model.safetensors", manifest=False,
                                extra={"train_config": asdict(cfg), "steps": cfg.steps})
         preview(task, ema, run_dir / "preview.gif")
-    if world > 1:
-        import torch.distributed as dist
-
-        dist.barrier()
-        dist.destroy_process_group()
+    _teardown(world)
     return {"run_dir": run_dir, "step": cfg.steps, "loss": loss_value,
             "seconds": time.perf_counter() - t0}
 

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from tinyvid.nn.layers import check_video, group_norm
+from tinyvid.nn.layers import check_video, group_norm, with_tuples
 
 
 @dataclass
@@ -51,10 +51,7 @@ class AutoencoderConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> AutoencoderConfig:
-        d = dict(d)
-        if "channels" in d:
-            d["channels"] = tuple(d["channels"])
-        return cls(**d)
+        return cls(**with_tuples(d, ("channels",)))
 
 
 class ConvResBlock(nn.Module):

@@ -41,7 +41,7 @@ from einops import rearrange
 from torch import nn
 
 from tinyvid.inputs import check_videos
-from tinyvid.nn.layers import group_norm
+from tinyvid.nn.layers import group_norm, with_tuples
 from tinyvid.text import DIRECTIONS, SPEEDS
 
 SIZE = 64  # frames are 64×64, as Moving MNIST
@@ -63,11 +63,7 @@ class DetectorConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> DetectorConfig:
-        d = dict(d)
-        for k in ("frame_widths", "video_widths"):
-            if k in d:
-                d[k] = tuple(d[k])
-        return cls(**d)
+        return cls(**with_tuples(d, ("frame_widths", "video_widths")))
 
 
 def centroid_tracks(videos: torch.Tensor, background: float = 0.1) -> torch.Tensor:

@@ -9,15 +9,19 @@ The public API of DESIGN.md::
     v = pipe.interpolate(first, last, num_frames=16)         # first and last given
     for step, total, preview in pipe.stream("a 3 moving down", seed=0): ...
 
-Every mode is the same masked-conditional sampling (``tinyvid.diffusion.samplers``): only the
-known-frames mask differs. Pixel videos cross this boundary as ``[B, T, 1, 64, 64]`` floats in
-``[0, 1]``; inside, the autoencoder's latents ``[B, T, c, h, w]`` are denoised. Bad input is a
-``ValueError`` naming the value and what is allowed, raised here before any model runs.
+Every mode is the same masked-conditional sampling, :meth:`VideoPipeline._generate` (numbered
+stages: check inputs, tokenize, encode known frames, noise, loop, decode and paste back): only
+the known-frames mask differs. How to sample (steps, guidance, sampler, seed, generator,
+replace_known) is one :class:`SampleOptions`, passed as ``options=`` or as keywords. Pixel
+videos cross this boundary as ``[B, T, 1, 64, 64]`` floats in ``[0, 1]``; inside, the
+autoencoder's latents ``[B, T, c, h, w]`` are denoised. Bad input is a ``ValueError`` naming
+the value and what is allowed (:mod:`tinyvid.inputs`), raised before any model runs.
 
-Shipped weights (``tinyvid/weights/``): ``NAME_autoencoder.safetensors`` and
-``NAME_video.safetensors``, each with its JSON config; the video model's JSON carries the
-pipeline config under ``"pipeline"`` (objective, schedule, sampler defaults, trained frame
-range). :func:`save_pipeline` writes exactly what :func:`load_pipeline` reads.
+Shipped weights (``tinyvid/weights/``): ``NAME_video.safetensors`` with its JSON config, which
+names its autoencoder file (``"autoencoder"``; the shipped pipelines share
+``default_autoencoder``) and carries the pipeline config under ``"pipeline"`` (objective,
+schedule, sampler defaults, trained frame range). :func:`save_pipeline` writes exactly what
+:func:`load_pipeline` reads.
 """
 
 from __future__ import annotations
@@ -32,15 +36,23 @@ import torch
 from einops import rearrange
 
 from tinyvid import inputs
-from tinyvid.checkpoints import KINDS, build_model, config_dict, load_model, read_config, save_model
+from tinyvid.checkpoints import (  # WEIGHTS_DIR re-exported: lessons and the app read it here
+    KINDS,
+    TRAIN_ALL,
+    WEIGHTS_DIR,
+    build_model,
+    config_dict,
+    load_model,
+    read_config,
+    save_model,
+)
 from tinyvid.diffusion.samplers import check_objective, check_sampler, default_sampler, iter_sample
 from tinyvid.diffusion.schedules import SCHEDULES, NoiseSchedule
 from tinyvid.nn.autoencoder import AutoencoderConfig, FrameAutoencoder
 from tinyvid.nn.cond import Cond
 from tinyvid.text import tokenize
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-BUILD_COMMAND = "bash scripts/train_all.sh"
+BUILD_COMMAND = TRAIN_ALL  # builds every shipped file
 MODES = ("t2v", "i2v", "extend", "interpolate")
 
 OnStep = Callable[[int, int, torch.Tensor], object]

@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 
 import torch
 
+from tinyvid.checkpoints import load_model
+from tinyvid.metrics.detector import DEFAULT_WEIGHTS
 from tinyvid.pipelines import WEIGHTS_DIR, VideoPipeline, load_pipeline, random_pipeline
 
 log = logging.getLogger("app")
@@ -37,12 +39,10 @@ def per_frame(pipe: VideoPipeline) -> VideoPipeline:
 
 
 def load_detector_if_built() -> torch.nn.Module | None:
-    from tinyvid.metrics import detector as det
-
-    if not det.DEFAULT_WEIGHTS.is_file():
+    if not DEFAULT_WEIGHTS.is_file():
         return None
     try:
-        return det.load_detector()
+        return load_model(DEFAULT_WEIGHTS)
     except (OSError, ValueError, RuntimeError, KeyError) as e:  # a half-written or stale file
         log.warning("detector not loaded: %s", e)
         return None

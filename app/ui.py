@@ -33,7 +33,7 @@ from app.render import (
     real_flicker,
     side_by_side,
 )
-from tinyvid.diffusion.samplers import COMPATIBLE
+from tinyvid.diffusion.samplers import samplers_for
 from tinyvid.metrics.temporal import JUMP_PX, teleportation_rate
 from tinyvid.pipelines import VideoPipeline
 from tinyvid.text import DIRECTIONS
@@ -132,7 +132,7 @@ def _friendly(fn):
 
 
 def _samplers(pipe: VideoPipeline) -> list[str]:
-    return [s for s, objectives in COMPATIBLE.items() if pipe.config.objective in objectives]
+    return samplers_for(pipe.config.objective)
 
 
 def _examples(folder: Path, size: int) -> dict[str, list]:

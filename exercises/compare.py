@@ -121,58 +121,74 @@ class Close:
 
     # one method per kind of value; `where` names the position inside containers, e.g. "[1]"
     def _compare(self, expected: Any, got: Any, where: str) -> Lines | None:
-        if isinstance(expected, torch.Tensor):
-            return self._tensor(expected, got, where)
-        if isinstance(expected, bool):
-            if not isinstance(got, bool):
-                return _wrong_type(expected, got, where)
-            return None if got == expected else self._value_lines(expected, got, where)
-        if isinstance(expected, int):
-            if isinstance(got, bool) or not isinstance(got, int):
-                return _wrong_type(expected, got, where)
-            return None if got == expected else self._value_lines(expected, got, where)
-        if isinstance(expected, float):
-            if isinstance(got, bool) or not isinstance(got, (int, float)):
-                return _wrong_type(expected, got, where)
-            if math.isnan(got) and not math.isnan(expected):
-                return [("problem", f"got NaN{where}"), ("expected", repr(expected))]
-            if math.isclose(got, expected, rel_tol=self.rtol, abs_tol=self.atol):
-                return None
-            return self._value_lines(expected, got, where)
-        if isinstance(expected, (tuple, list)):
-            if not isinstance(got, (tuple, list)):
-                return _wrong_type(expected, got, where)
-            if len(got) != len(expected):
-                return [
-                    (
-                        "problem",
-                        f"wrong length{where}: expected {len(expected)} items, got {len(got)}",
-                    ),
-                    ("expected", describe(expected)),
-                    ("got", describe(got)),
-                ]
-            for i, (e, g) in enumerate(zip(expected, got)):
-                lines = self._compare(e, g, f"{where}[{i}]")
-                if lines:
-                    return lines
-            return None
-        if isinstance(expected, dict):
-            if not isinstance(got, dict):
-                return _wrong_type(expected, got, where)
-            if set(got) != set(expected):
-                return [
-                    ("problem", f"wrong keys{where}"),
-                    ("expected", repr(sorted(expected, key=str))),
-                    ("got", repr(sorted(got, key=str))),
-                ]
-            for key in expected:
-                lines = self._compare(expected[key], got[key], f"{where}[{key!r}]")
-                if lines:
-                    return lines
-            return None
+        for kind, method in (
+            (torch.Tensor, self._tensor),
+            (bool, self._bool),  # before int: a bool is an int to isinstance
+            (int, self._int),
+            (float, self._float),
+            ((tuple, list), self._sequence),
+            (dict, self._mapping),
+        ):
+            if isinstance(expected, kind):
+                return method(expected, got, where)
         if type(got) is not type(expected):
             return _wrong_type(expected, got, where)
+        return self._equal(expected, got, where)
+
+    def _equal(self, expected, got, where) -> Lines | None:
         return None if got == expected else self._value_lines(expected, got, where)
+
+    def _bool(self, expected: bool, got: Any, where: str) -> Lines | None:
+        if not isinstance(got, bool):
+            return _wrong_type(expected, got, where)
+        return self._equal(expected, got, where)
+
+    def _int(self, expected: int, got: Any, where: str) -> Lines | None:
+        if isinstance(got, bool) or not isinstance(got, int):
+            return _wrong_type(expected, got, where)
+        return self._equal(expected, got, where)
+
+    def _float(self, expected: float, got: Any, where: str) -> Lines | None:
+        if isinstance(got, bool) or not isinstance(got, (int, float)):
+            return _wrong_type(expected, got, where)
+        if math.isnan(got) and not math.isnan(expected):
+            return [("problem", f"got NaN{where}"), ("expected", repr(expected))]
+        if math.isclose(got, expected, rel_tol=self.rtol, abs_tol=self.atol):
+            return None
+        return self._value_lines(expected, got, where)
+
+    def _sequence(self, expected: tuple | list, got: Any, where: str) -> Lines | None:
+        if not isinstance(got, (tuple, list)):
+            return _wrong_type(expected, got, where)
+        if len(got) != len(expected):
+            return [
+                (
+                    "problem",
+                    f"wrong length{where}: expected {len(expected)} items, got {len(got)}",
+                ),
+                ("expected", describe(expected)),
+                ("got", describe(got)),
+            ]
+        return self._items(((f"{where}[{i}]", e, g) for i, (e, g) in enumerate(zip(expected, got))))
+
+    def _mapping(self, expected: dict, got: Any, where: str) -> Lines | None:
+        if not isinstance(got, dict):
+            return _wrong_type(expected, got, where)
+        if set(got) != set(expected):
+            return [
+                ("problem", f"wrong keys{where}"),
+                ("expected", repr(sorted(expected, key=str))),
+                ("got", repr(sorted(got, key=str))),
+            ]
+        return self._items((f"{where}[{key!r}]", expected[key], got[key]) for key in expected)
+
+    def _items(self, items) -> Lines | None:
+        """The first difference among ``(where, expected, got)`` items, or ``None``."""
+        for where, e, g in items:
+            lines = self._compare(e, g, where)
+            if lines:
+                return lines
+        return None
 
     def _value_lines(self, expected, got, where) -> Lines:
         return [

@@ -1,11 +1,12 @@
-"""Ship a trained diffusion model as a pipeline ``tinyvid/weights/NAME_{video,autoencoder}``.
+"""Ship a trained diffusion model as a pipeline ``tinyvid/weights/NAME_video`` (+ its autoencoder).
 
-Takes the EMA weights a ``python -m tinyvid train image|video|video-unet`` run left in
+Takes the EMA weights a ``python -m tinyvid train image-unet|video-unet|video-dit`` run left in
 ``RUN/model.safetensors``, the autoencoder it was trained with, and the objective and clip
 length of its config, and writes them with :func:`tinyvid.pipelines.save_pipeline` (fp16
-weights, sha256 in MANIFEST). ``load_pipeline(NAME)`` then reads them.
+weights, sha256 in MANIFEST). ``load_pipeline(NAME)`` then reads them. The shipped pipelines
+share one autoencoder file, ``default_autoencoder`` (``--autoencoder`` names another).
 
-    .venv/bin/python scripts/export_pipeline.py runs/image image        # the per-frame image model
+    .venv/bin/python scripts/export_pipeline.py runs/image-unet image   # the per-frame image model
     .venv/bin/python scripts/export_pipeline.py runs/video-unet default # the shipped video model
 
 A run still in progress has no ``model.safetensors`` yet: ``--from-last`` ships the EMA weights
@@ -32,6 +33,8 @@ def main() -> None:
                    help="where to write the files and MANIFEST (default: tinyvid/weights)")
     p.add_argument("--rebuild", default="",
                    help="the command that rebuilds these weights, recorded in the JSON")
+    p.add_argument("--autoencoder", default="default_autoencoder",
+                   help="name of the autoencoder file, shared by pipelines that use the same one")
     p.add_argument("--from-last", action="store_true",
                    help="ship the EMA of the latest checkpoint of a run still in progress")
     args = p.parse_args()
@@ -55,7 +58,7 @@ def main() -> None:
                                   min_frames=frames, max_frames=frames)
     rebuild = args.rebuild or f"python -m tinyvid train {cfg['name']} && python scripts/export_pipeline.py {args.run} {args.name}"
     paths = save_pipeline(VideoPipeline(autoencoder, model, pipe_cfg), args.folder, args.name,
-                          fp16=True, rebuild=rebuild)
+                          fp16=True, rebuild=rebuild, autoencoder=args.autoencoder)
     for kind, path in paths.items():
         print(f"{kind}: {path} ({path.stat().st_size / 1e6:.2f} MB)")
 

@@ -35,8 +35,8 @@ for stage in "${stages[@]}"; do
         detector)
             $PY -m tinyvid train-detector ;;
         image)
-            $PY -m tinyvid train image
-            $PY scripts/export_pipeline.py runs/image image ;;
+            $PY -m tinyvid train image-unet
+            $PY scripts/export_pipeline.py runs/image-unet image ;;
         video)
             # the image model inflated with identity temporal layers, fine-tuned on video
             $PY -m tinyvid train video-unet

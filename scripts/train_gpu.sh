@@ -8,9 +8,11 @@
 #   bash scripts/train_gpu.sh                 # image 140 s, video 360 s + 150 s, export both
 #   IMAGE_S=300 VIDEO_S=900 VIDEO2_S=300 bash scripts/train_gpu.sh
 #   PACK=results.tar.gz bash scripts/train_gpu.sh   # also pack weights, logs and previews
+#   EXTRA="model_preset=tiny" bash scripts/train_gpu.sh  # more KEY=VALUE settings for every stage
 #
 # Each stage writes runs/NAME/{log.jsonl,loss.png,preview.gif,model.safetensors}; the
-# exports write tinyvid/weights/{image,default}_{video,autoencoder}.* and MANIFEST.
+# exports write tinyvid/weights/{image,default}_video.*, the autoencoder they share
+# (default_autoencoder.*) and MANIFEST.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-python3}
@@ -21,6 +23,7 @@ VIDEO_S=${VIDEO_S:-360}
 VIDEO2_S=${VIDEO2_S:-150}
 DEVICE=${DEVICE:-cuda}
 PACK=${PACK:-}
+EXTRA=${EXTRA:-}  # KEY=VALUE settings added to every stage (word-split on purpose)
 IMAGE_BATCH=${IMAGE_BATCH:-1024}  # frames
 VIDEO_BATCH=${VIDEO_BATCH:-128}   # clips of 16 frames
 REBUILD="bash scripts/train_gpu.sh (on one GPU)"
@@ -40,7 +43,7 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --f
 pack() {
     [ -n "$PACK" ] || return 0
     local files=()
-    for f in "$WEIGHTS"/MANIFEST "$WEIGHTS"/{image,default}_{video,autoencoder}.{safetensors,json}; do
+    for f in "$WEIGHTS"/MANIFEST "$WEIGHTS"/{image_video,default_video,default_autoencoder}.{safetensors,json}; do
         [ -f "$f" ] && files+=("$f")
     done
     for r in image video-unet video-unet-2; do
@@ -56,14 +59,16 @@ pack() {
 stage() {
     local preset=$1 name=$2 budget=$3; shift 3
     local t0=$SECONDS
+    # shellcheck disable=SC2086
     $PY -m tinyvid train "$preset" --set name="$name" out_dir="$RUNS" device="$DEVICE" \
-        time_budget_s="$budget" "$@" && return 0
+        time_budget_s="$budget" "$@" $EXTRA && return 0
     local spent=$(( SECONDS - t0 ))
     if [ "$spent" -lt $(( budget / 2 )) ]; then
         echo "== $name failed after ${spent} s; again in fp32 with the time left" >&2
         rm -rf "${RUNS:?}/$name"
+        # shellcheck disable=SC2086
         $PY -m tinyvid train "$preset" --set name="$name" out_dir="$RUNS" device="$DEVICE" amp=false \
-            time_budget_s=$(( budget - spent )) "$@" && return 0
+            time_budget_s=$(( budget - spent )) "$@" $EXTRA && return 0
     fi
     return 1
 }
@@ -71,7 +76,7 @@ stage() {
 echo "== image model ($IMAGE_S s)"
 image_weights=tinyvid/weights/image_video.safetensors  # the shipped one, if this stage fails
 failed=0
-if stage image image "$IMAGE_S" batch_size="$IMAGE_BATCH" lr=8e-4 steps=100000 warmup_steps=100 \
+if stage image-unet image "$IMAGE_S" batch_size="$IMAGE_BATCH" lr=8e-4 steps=100000 warmup_steps=100 \
         ema_decay=0.998 ckpt_every=1000 log_every=50 workers="$workers"; then
     $PY scripts/export_pipeline.py "$RUNS/image" image --rebuild "$REBUILD" --folder "$WEIGHTS" \
         && image_weights=$RUNS/image/model.safetensors || failed=1

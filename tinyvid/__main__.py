@@ -12,8 +12,8 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("tinyvid.cli_data", "make Moving MNIST videos and save them as mp4/gif"),
     "sample": ("tinyvid.cli_sample", "generate a video: text-to-video, image-to-video, extend, interpolate"),
-    "train": ("tinyvid.train", "train a model from a config (configs/*.toml or a preset)"),
-    "train-detector": ("tinyvid.metrics.train_detector", "train the evaluation detector"),
+    "train": ("tinyvid.train", "train a model from a preset (train --list) or a TOML file of its fields"),
+    "train-detector": ("tinyvid.cli_train_detector", "train the evaluation detector"),
     "eval": ("tinyvid.metrics.evaluate", "evaluate the shipped pipeline or the real-vs-real floor"),
     "bench": ("tinyvid.benchmarks", "speed benchmarks: data, blocks, sample, train"),
 }

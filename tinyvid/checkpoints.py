@@ -30,6 +30,11 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 from torch import nn
 
+from tinyvid.nn.autoencoder import AutoencoderConfig, FrameAutoencoder
+from tinyvid.nn.detector import Detector, DetectorConfig
+from tinyvid.nn.dit import DiT, DiTConfig
+from tinyvid.nn.unet import ImageUNet, UNetConfig, VideoUNet
+
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 MANIFEST = "MANIFEST"
 TRAIN_ALL = "bash scripts/train_all.sh"
@@ -111,7 +116,11 @@ def verify(path: str | Path, rebuild: str | None = None) -> None:
         raise CheckpointError(f"checkpoint {path} is missing; {how}")
     expected = read_manifest(path.parent).get(path.name)
     if expected is None:
-        raise CheckpointError(f"{path.name} is not listed in {path.parent / MANIFEST}; {how}")
+        raise CheckpointError(
+            f"{path.name} is not listed in {path.parent / MANIFEST}, so its hash cannot be "
+            f"checked; if you trust the file, add it with `cd {path.parent} && sha256sum "
+            f"{path.name} >> {MANIFEST}`, or {how}"
+        )
     actual = sha256(path)
     if actual != expected:
         raise CheckpointError(
@@ -123,48 +132,33 @@ def verify(path: str | Path, rebuild: str | None = None) -> None:
 # --------------------------------------------------------------------------------------------
 # model registry: a JSON config names the class that reads it
 # --------------------------------------------------------------------------------------------
-def _registry() -> dict[str, tuple[type, type]]:
-    """``kind -> (model class, config class)``; imported lazily to keep this module light."""
-    from tinyvid.nn.dit import DiT, DiTConfig
-    from tinyvid.nn.unet import ImageUNet, UNetConfig, VideoUNet
-
-    kinds: dict[str, tuple[type, type]] = {
-        "dit": (DiT, DiTConfig),
-        "image_unet": (ImageUNet, UNetConfig),
-        "video_unet": (VideoUNet, UNetConfig),
-    }
-    try:
-        from tinyvid.nn.autoencoder import AutoencoderConfig, FrameAutoencoder
-
-        kinds["autoencoder"] = (FrameAutoencoder, AutoencoderConfig)
-    except ImportError:  # pragma: no cover - only while the module is being written
-        pass
-    try:
-        from tinyvid.metrics.detector import Detector, DetectorConfig
-
-        kinds["detector"] = (Detector, DetectorConfig)
-    except ImportError:  # pragma: no cover
-        pass
-    return kinds
+KINDS: dict[str, tuple[type, type]] = {
+    "autoencoder": (FrameAutoencoder, AutoencoderConfig),
+    "detector": (Detector, DetectorConfig),
+    "dit": (DiT, DiTConfig),
+    "image_unet": (ImageUNet, UNetConfig),
+    "video_unet": (VideoUNet, UNetConfig),
+}
+"""``kind -> (model class, config class)``: the ``"kind"`` a JSON names and what reads it."""
 
 
 def kind_of(model: nn.Module) -> str:
-    for kind, (cls, _) in _registry().items():
+    for kind, (cls, _) in KINDS.items():
         if type(model) is cls:
             return kind
     raise ValueError(f"no checkpoint kind is registered for {type(model).__name__}")
 
 
-def _config_dict(config) -> dict:
+def config_dict(config) -> dict:
+    """A model config as the plain dict its JSON holds."""
     return config.to_dict() if hasattr(config, "to_dict") else dict(vars(config))
 
 
 def build_model(kind: str, config: dict) -> nn.Module:
     """A freshly initialised model of ``kind`` from its JSON config."""
-    kinds = _registry()
-    if kind not in kinds:
-        raise ValueError(f"unknown model kind {kind!r}; known: {', '.join(sorted(kinds))}")
-    cls, config_cls = kinds[kind]
+    if kind not in KINDS:
+        raise ValueError(f"unknown model kind {kind!r}; known: {', '.join(sorted(KINDS))}")
+    cls, config_cls = KINDS[kind]
     cfg = config_cls.from_dict(config) if hasattr(config_cls, "from_dict") else config_cls(**config)
     return cls(cfg)
 
@@ -191,7 +185,7 @@ def save_model(
     for name, tensor in model.state_dict().items():
         tensor = tensor.detach().to("cpu").contiguous()
         tensors[name] = tensor.half() if fp16 and tensor.is_floating_point() else tensor
-    meta = {"kind": kind_of(model), "config": _config_dict(model.config), "dtype": "float16" if fp16 else "float32"}
+    meta = {"kind": kind_of(model), "config": config_dict(model.config), "dtype": "float16" if fp16 else "float32"}
     if rebuild:
         meta["rebuild"] = rebuild
     meta.update(extra or {})
@@ -232,6 +226,12 @@ def load_model(
         raise CheckpointError(f"checkpoint {path} is missing; rebuild it with `{rebuild or TRAIN_ALL}`")
     if meta is None:
         read_config(path)  # raises with the path and the fix
+    if "kind" not in meta or "config" not in meta:
+        raise CheckpointError(
+            f"{path.with_suffix('.json')} has no 'kind' and 'config' entries: it is not a "
+            f"tinyvid checkpoint config (a detector in the older format, a bare config, is "
+            f"converted by `python scripts/convert_detector.py {path}`)"
+        )
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError) as err:

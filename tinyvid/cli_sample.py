@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tinyvid.pipelines import MODES, load_pipeline, random_pipeline
-
-SAMPLERS = ("ddpm", "ddim", "euler", "heun")
+from tinyvid.diffusion.samplers import SAMPLERS
+from tinyvid.pipelines import MODES, SampleOptions, load_pipeline, random_pipeline
 
 
 def _to_unit(frames: np.ndarray, size: int) -> torch.Tensor:
@@ -142,47 +141,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}")
         return 2
     size = pipe.image_size
-    kw = dict(
-        steps=args.steps,
-        guidance=args.guidance,
-        sampler=args.sampler,
-        seed=args.seed,
-        preview_every=0,
-    )  # no previews: only the progress bar
-    replace = None if not args.no_replace else False
+    options = SampleOptions(steps=args.steps, guidance=args.guidance, sampler=args.sampler,
+                            seed=args.seed, replace_known=False if args.no_replace else None)
     try:
-        if args.mode == "t2v":
-            stream = pipe.stream(args.prompt, mode="t2v", num_frames=args.frames, **kw)
-        elif args.mode == "i2v":
-            stream = pipe.stream(
-                args.prompt,
-                mode="i2v",
-                image=read_frames(args.image, size)[0],
-                num_frames=args.frames,
-                replace_known=replace,
-                **kw,
-            )
-        elif args.mode == "extend":
-            stream = pipe.stream(
-                args.prompt,
-                mode="extend",
-                video=read_frames(args.video, size),
-                num_new_frames=args.new_frames,
-                context=args.context,
-                replace_known=replace,
-                **kw,
-            )
-        else:
-            first, last = read_frames(args.first, size)[0], read_frames(args.last, size)[0]
-            stream = pipe.stream(
-                args.prompt,
-                mode="interpolate",
-                first=first,
-                last=last,
-                num_frames=args.frames,
-                replace_known=replace,
-                **kw,
-            )
+        mode_inputs = {
+            "t2v": lambda: dict(num_frames=args.frames),
+            "i2v": lambda: dict(image=read_frames(args.image, size)[0], num_frames=args.frames),
+            "extend": lambda: dict(video=read_frames(args.video, size),
+                                   num_new_frames=args.new_frames, context=args.context),
+            "interpolate": lambda: dict(first=read_frames(args.first, size)[0],
+                                        last=read_frames(args.last, size)[0],
+                                        num_frames=args.frames),
+        }[args.mode]()
+        # no previews: only the progress bar
+        stream = pipe.stream(args.prompt, mode=args.mode, preview_every=0, options=options,
+                             **mode_inputs)
         video = None
         with tqdm(desc=f"sampling ({args.mode})", unit="step", leave=False) as bar:
             for step, total, preview in stream:

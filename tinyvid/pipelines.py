@@ -9,37 +9,50 @@ The public API of DESIGN.md::
     v = pipe.interpolate(first, last, num_frames=16)         # first and last given
     for step, total, preview in pipe.stream("a 3 moving down", seed=0): ...
 
-Every mode is the same masked-conditional sampling (``tinyvid.diffusion.samplers``): only the
-known-frames mask differs. Pixel videos cross this boundary as ``[B, T, 1, 64, 64]`` floats in
-``[0, 1]``; inside, the autoencoder's latents ``[B, T, c, h, w]`` are denoised. Bad input is a
-``ValueError`` naming the value and what is allowed, raised here before any model runs.
+Every mode is the same masked-conditional sampling, :meth:`VideoPipeline._generate` (numbered
+stages: check inputs, tokenize, encode known frames, noise, loop, decode and paste back): only
+the known-frames mask differs. How to sample (steps, guidance, sampler, seed, generator,
+replace_known) is one :class:`SampleOptions`, passed as ``options=`` or as keywords. Pixel
+videos cross this boundary as ``[B, T, 1, 64, 64]`` floats in ``[0, 1]``; inside, the
+autoencoder's latents ``[B, T, c, h, w]`` are denoised. Bad input is a ``ValueError`` naming
+the value and what is allowed (:mod:`tinyvid.inputs`), raised before any model runs.
 
-Shipped weights (``tinyvid/weights/``): ``NAME_autoencoder.safetensors`` and
-``NAME_video.safetensors``, each with its JSON config; the video model's JSON carries the
-pipeline config under ``"pipeline"`` (objective, schedule, sampler defaults, trained frame
-range). :func:`save_pipeline` writes exactly what :func:`load_pipeline` reads.
+Shipped weights (``tinyvid/weights/``): ``NAME_video.safetensors`` with its JSON config, which
+names its autoencoder file (``"autoencoder"``; the shipped pipelines share
+``default_autoencoder``) and carries the pipeline config under ``"pipeline"`` (objective,
+schedule, sampler defaults, trained frame range). :func:`save_pipeline` writes exactly what
+:func:`load_pipeline` reads.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-import numpy as np
 import torch
 from einops import rearrange
 
-from tinyvid.diffusion.samplers import COMPATIBLE, OBJECTIVES, iter_sample, make_sampler
+from tinyvid import inputs
+from tinyvid.checkpoints import (  # WEIGHTS_DIR re-exported: lessons and the app read it here
+    KINDS,
+    TRAIN_ALL,
+    WEIGHTS_DIR,
+    build_model,
+    config_dict,
+    load_model,
+    read_config,
+    save_model,
+)
+from tinyvid.diffusion.samplers import check_objective, check_sampler, default_sampler, iter_sample
 from tinyvid.diffusion.schedules import SCHEDULES, NoiseSchedule
+from tinyvid.nn.autoencoder import AutoencoderConfig, FrameAutoencoder
 from tinyvid.nn.cond import Cond
 from tinyvid.text import tokenize
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-BUILD_COMMAND = "bash scripts/train_all.sh"
-MAX_STEPS = 1000
+BUILD_COMMAND = TRAIN_ALL  # builds every shipped file
 MODES = ("t2v", "i2v", "extend", "interpolate")
 
 OnStep = Callable[[int, int, torch.Tensor], object]
@@ -62,13 +75,10 @@ class PipelineConfig:
     fps: float = 8.0  # playback speed of saved videos
 
     def __post_init__(self):
-        if self.objective not in OBJECTIVES:
-            raise ValueError(f"objective must be one of {OBJECTIVES}, got {self.objective!r}")
+        check_objective(self.objective)
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        if not self.sampler:
-            self.sampler = "heun" if self.objective == "flow" else "ddim"
-        make_sampler(self.sampler, self.objective)  # raises on an impossible combination
+        self.sampler = check_sampler(self.sampler or default_sampler(self.objective), self.objective)
         if not 1 <= self.min_frames <= self.num_frames <= self.max_frames:
             raise ValueError(
                 f"need 1 <= min_frames <= num_frames <= max_frames, got "
@@ -84,62 +94,90 @@ class PipelineConfig:
         return cls(**{k: v for k, v in d.items() if k in known})
 
 
-def best_device() -> torch.device:
-    """CUDA if present, then Apple MPS, else CPU."""
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-# --- input checks (the boundary) ---------------------------------------------------------------
-
-
-def _as_tensor(x, name: str) -> torch.Tensor:
-    if isinstance(x, np.ndarray):
-        x = torch.from_numpy(np.ascontiguousarray(x))
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor or numpy array, got {type(x).__name__}")
-    if not x.is_floating_point():
-        raise ValueError(
-            f"{name} must be float in [0, 1], got dtype {x.dtype} (divide uint8 images by 255)"
-        )
-    return x.float()
-
-
-def _check_range(x: torch.Tensor, name: str) -> None:
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError(f"{name} contains NaN or inf; pixel values must be in [0, 1]")
-    lo, hi = x.min().item(), x.max().item()
-    if lo < -1e-4 or hi > 1 + 1e-4:
-        raise ValueError(f"{name} values must be in [0, 1], got min {lo:.3g}, max {hi:.3g}")
-
-
-def _int(value, name: str, lo: int, hi: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    value = int(value)
-    if value < lo or (hi is not None and value > hi):
-        allowed = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"
-        raise ValueError(f"{name}={value} is out of range; allowed: {allowed}")
-    return value
-
-
 @dataclass
-class _Job:
-    """One generation request, checked: what is known, and how to sample."""
+class SampleOptions:
+    """How to sample, shared by the four modes, :meth:`VideoPipeline.stream`, the CLI and the app.
 
-    tokens: torch.Tensor | None  # [B, L] or None (null prompt)
-    known: torch.Tensor | None  # [B, T, 1, H, W] pixels of the known frames (zeros elsewhere)
-    mask: torch.Tensor | None  # [B, T] 1 = known
-    num_frames: int
-    batch: int
+    ``None`` means the pipeline's default (its :class:`PipelineConfig`). Every mode also takes
+    these fields as keywords (``seed=0, steps=8``), which override ``options=``.
+    """
+
+    steps: int | None = None  # sampling steps (Heun: 2 model calls each)
+    guidance: float | None = None  # classifier-free guidance weight (1 = none)
+    sampler: str | None = None  # ddpm, ddim (eps/v models), euler, heun (flow models)
+    seed: int | None = None  # the same seed gives the same video on the same device
+    generator: torch.Generator | None = None  # instead of seed
+    replace_known: bool | None = None  # paste known frames in at every step (False: condition only)
+
+    @classmethod
+    def merge(cls, options: SampleOptions | None, overrides: dict) -> SampleOptions:
+        """``options`` (or the defaults) with the non-``None`` ``overrides`` on top."""
+        allowed = [f.name for f in fields(cls)]
+        unknown = sorted(set(overrides) - set(allowed))
+        if unknown:
+            raise TypeError(f"unknown sampling option(s) {unknown}; allowed: {allowed}")
+        return replace(options or cls(), **{k: v for k, v in overrides.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class _Sampling:
+    """:class:`SampleOptions` checked and filled in from the pipeline's config."""
+
     steps: int
     guidance: float
     sampler: str
-    replace_known: bool
     generator: torch.Generator | None
+    replace_known: bool
+
+
+@dataclass
+class _Clip:
+    """One clip to sample: the prompt(s), its length, and what is known of it (pixels)."""
+
+    prompt: str | Sequence[str] | None
+    num_frames: int
+    batch: int | None = None  # None: as many as prompts
+    known: torch.Tensor | None = None  # [B, T, 1, H, W] pixels of the known frames, 0 elsewhere
+    mask: torch.Tensor | None = None  # [B, T] 1 = known
+
+    @classmethod
+    def with_known(cls, prompt, num_frames: int, frames: dict[int, torch.Tensor]) -> _Clip:
+        """A clip whose frames ``{index: [B, C, H, W]}`` are given."""
+        some = next(iter(frames.values()))
+        B = some.shape[0]
+        mask = torch.zeros(B, num_frames)
+        known = torch.zeros(B, num_frames, *some.shape[1:])  # [B, T, C, H, W]
+        for i, frame in frames.items():
+            mask[:, i] = 1
+            known[:, i] = frame
+        return cls(prompt, num_frames, B, known, mask)
+
+
+def plan_extension(
+    num_new_frames: int, context: int, min_frames: int, max_frames: int, patch_frames: int = 1
+) -> list[tuple[int, int]]:
+    """The windows of :meth:`VideoPipeline.extend`: ``[(window length, new frames kept), ...]``.
+
+    Each window holds the last ``context`` frames made so far plus up to
+    ``max_frames - context`` new ones; it is at least ``min_frames`` long (new frames past the
+    request are made and dropped) and a whole number of ``patch_frames``. The kept frames add
+    up to ``num_new_frames``.
+    """
+    plan, left = [], num_new_frames
+    while left > 0:
+        window = max(min_frames, min(max_frames, context + left))
+        window += (-window) % patch_frames  # whole spacetime patches
+        if window > max_frames:
+            window -= patch_frames
+        if window <= context:
+            raise ValueError(
+                f"context={context} leaves no room for new frames in a window of at most "
+                f"{max_frames} frames (patch_frames={patch_frames}); use a smaller context"
+            )
+        keep = min(window - context, left)
+        plan.append((window, keep))
+        left -= keep
+    return plan
 
 
 class VideoPipeline:
@@ -150,6 +188,9 @@ class VideoPipeline:
     model:       ``model(x_t, t, cond) -> prediction`` on latents, trained with ``config.objective``.
     config:      :class:`PipelineConfig` (objective, schedule, sampler defaults, frame range).
     tokenizer:   prompts -> ``[B, L]`` token ids; unknown words raise ``ValueError``.
+
+    Every mode builds a clip (what is known) and runs the one generation path,
+    :meth:`_generate`; :meth:`stream` runs the same path and yields its previews.
     """
 
     def __init__(
@@ -166,9 +207,7 @@ class VideoPipeline:
             self.latent_shape = tuple(ae_cfg.latent_shape)  # (c, h, w)
         else:  # measure it once
             with torch.inference_mode():
-                probe = torch.zeros(
-                    1, 1, self.channels, self.image_size, self.image_size, device=self.device
-                )
+                probe = torch.zeros(1, 1, *self.frame_shape, device=self.device)
                 self.latent_shape = tuple(autoencoder.encode_video(probe).shape[2:])  # (c, h, w)
         model_c = getattr(getattr(model, "config", None), "latent_channels", None)
         if model_c is not None and model_c != self.latent_shape[0]:
@@ -193,6 +232,14 @@ class VideoPipeline:
         self.autoencoder.to(device)
         return self
 
+    @property
+    def frame_shape(self) -> tuple[int, int, int]:
+        return (self.channels, self.image_size, self.image_size)
+
+    @property
+    def patch_frames(self) -> int:
+        return int(getattr(getattr(self.model, "config", None), "patch_frames", 1))
+
     def _context(self):
         """``torch.inference_mode``, plus bf16 autocast on CUDA (CPU and MPS stay float32)."""
         stack = contextlib.ExitStack()
@@ -201,48 +248,27 @@ class VideoPipeline:
             stack.enter_context(torch.autocast("cuda", dtype=torch.bfloat16))
         return stack
 
-    @property
-    def patch_frames(self) -> int:
-        return int(getattr(getattr(self.model, "config", None), "patch_frames", 1))
-
     # --- checks ------------------------------------------------------------------------------
-    def _frames(self, value, name: str) -> int:
+    def _frames(self, value, name: str = "num_frames") -> int:
         cfg = self.config
-        value = _int(value, name, cfg.min_frames, cfg.max_frames)
+        value = inputs.integer(
+            cfg.num_frames if value is None else value, name, cfg.min_frames, cfg.max_frames
+        )
         if value % self.patch_frames:
             raise ValueError(
                 f"{name}={value} must be a multiple of the model's patch_frames={self.patch_frames}"
             )
         return value
 
-    def _images(self, image, name: str) -> torch.Tensor:
-        """``[H, W]``, ``[1, H, W]`` or ``[B, 1, H, W]`` -> ``[B, 1, H, W]`` in [0, 1]."""
-        x = _as_tensor(image, name)
-        if x.ndim == 2:
-            x = rearrange(x, "h w -> 1 1 h w")  # [1, 1, H, W]
-        elif x.ndim == 3:
-            x = rearrange(x, "c h w -> 1 c h w")  # [1, 1, H, W]
-        S, C = self.image_size, self.channels
-        if x.ndim != 4 or tuple(x.shape[1:]) != (C, S, S):
-            raise ValueError(
-                f"{name} must be [{C}, {S}, {S}] or [B, {C}, {S}, {S}] (or [{S}, {S}]), "
-                f"got shape {list(x.shape)}"
-            )
-        _check_range(x, name)
-        return x.clamp(0, 1)
-
-    def _video(self, video, name: str) -> torch.Tensor:
-        """``[T, 1, H, W]`` or ``[B, T, 1, H, W]`` -> ``[B, T, 1, H, W]`` in [0, 1]."""
-        x = _as_tensor(video, name)
-        if x.ndim == 4:
-            x = rearrange(x, "t c h w -> 1 t c h w")  # [1, T, 1, H, W]
-        S, C = self.image_size, self.channels
-        if x.ndim != 5 or tuple(x.shape[2:]) != (C, S, S):
-            raise ValueError(
-                f"{name} must be [T, {C}, {S}, {S}] or [B, T, {C}, {S}, {S}], got shape {list(x.shape)}"
-            )
-        _check_range(x, name)
-        return x.clamp(0, 1)
+    def _sampling(self, options: SampleOptions | None, overrides: dict) -> _Sampling:
+        o, cfg = SampleOptions.merge(options, overrides), self.config
+        return _Sampling(
+            steps=inputs.steps(cfg.steps if o.steps is None else o.steps),
+            guidance=inputs.guidance(cfg.guidance if o.guidance is None else o.guidance),
+            sampler=check_sampler(cfg.sampler if o.sampler is None else o.sampler, cfg.objective),
+            generator=inputs.generator(o.seed, o.generator),
+            replace_known=cfg.replace_known if o.replace_known is None else bool(o.replace_known),
+        )
 
     def _tokens(self, prompt, batch: int | None, required: bool) -> torch.Tensor | None:
         """Prompt(s) -> ``[B, L]`` token ids, or ``None`` for no prompt (the null prompt)."""
@@ -263,211 +289,138 @@ class VideoPipeline:
             tokens = tokens.expand(batch, -1)  # [B, L]
         return tokens
 
-    def _job(
-        self,
-        *,
-        tokens,
-        known,
-        mask,
-        num_frames,
-        batch,
-        steps,
-        guidance,
-        sampler,
-        seed,
-        generator,
-        replace_known,
-    ) -> _Job:
-        cfg = self.config
-        steps = _int(cfg.steps if steps is None else steps, "steps", 1, MAX_STEPS)
-        guidance = cfg.guidance if guidance is None else guidance
-        if (
-            isinstance(guidance, bool)
-            or not isinstance(guidance, (int, float))
-            or not math.isfinite(guidance)
-            or guidance < 0
-        ):
-            raise ValueError(f"guidance must be a number >= 0 (1 = no guidance), got {guidance!r}")
-        sampler = cfg.sampler if sampler is None else sampler
-        if sampler not in COMPATIBLE or cfg.objective not in COMPATIBLE[sampler]:
-            fits = [s for s in COMPATIBLE if cfg.objective in COMPATIBLE[s]]
-            raise ValueError(
-                f"sampler {sampler!r} is not available for this model (objective "
-                f"{cfg.objective!r}); allowed: {fits}"
-            )
-        if seed is not None and generator is not None:
-            raise ValueError("pass seed= or generator=, not both")
-        if seed is not None:
-            seed = _int(seed, "seed", 0, 2**63 - 1)
-            generator = torch.Generator("cpu").manual_seed(seed)
-        replace_known = cfg.replace_known if replace_known is None else bool(replace_known)
-        return _Job(
-            tokens,
-            known,
-            mask,
-            num_frames,
-            batch,
-            steps,
-            float(guidance),
-            sampler,
-            replace_known,
-            generator,
-        )
+    # --- the one generation path ---------------------------------------------------------------
+    def _generate(
+        self, clip: _Clip, sampling: _Sampling, previews: int = 0
+    ) -> Iterator[tuple[int, int, torch.Tensor | None]]:
+        """Sample ``clip``; the returned iterator yields ``(step, total, preview)``.
 
-    # --- the one generation loop ---------------------------------------------------------------
-    def _window(self, job: _Job, previews: bool) -> Iterator[tuple[int, int, torch.Tensor | None]]:
-        """Sample one clip; yield ``(step, total, preview)``, the last preview being the video.
-
-        ``preview`` is the decoded x0 estimate ``[B, T, 1, H, W]`` every ``previews`` steps
-        (``None`` on the other steps; ``previews=0``: only the final video).
+        Stages 1-2 run now, so bad input raises before anything is sampled; stages 3-6 run
+        as the iterator is consumed. ``preview`` is the decoded x0 estimate
+        ``[B, T, 1, H, W]`` every ``previews`` steps (``None`` on the others; 0: only the
+        last), and the last one is the finished video.
         """
-        dev = self.device
-        c, h, w = self.latent_shape
-        shape = (job.batch, job.num_frames, c, h, w)
-        cond = Cond(tokens=None if job.tokens is None else job.tokens.to(dev))
-        if job.mask is not None:
-            mask = job.mask.to(dev)  # [B, T]
-            latents = self.autoencoder.encode_video(job.known.to(dev)).float()  # [B, T, c, h, w]
-            cond.known_mask = mask
-            cond.known = latents * rearrange(mask, "b t -> b t 1 1 1")  # [B, T, c, h, w]
-        steps = iter_sample(
-            self.model,
-            shape,
-            cond,
-            sampler=job.sampler,
-            steps=job.steps,
-            guidance=job.guidance,
-            generator=job.generator,
-            objective=self.config.objective,
-            schedule=self.schedule,
-            eta=self.config.eta,
-            replace_known=job.replace_known and job.mask is not None,
-            device=dev,
-        )
-        for step, total, x, x0_hat in steps:
-            if step == total:
-                yield step, total, self._finish(x, job)
-            else:
-                show = previews and step % previews == 0
-                yield step, total, self._decode(x0_hat) if show else None
+        # 1. check inputs (the options were checked into ``sampling``)
+        num_frames = self._frames(clip.num_frames)
+        # 2. tokenize
+        tokens = self._tokens(clip.prompt, clip.batch, required=clip.mask is None)
+        batch = clip.batch or tokens.shape[0]
+        known = clip.mask is not None
+        paste = sampling.replace_known and known
 
-    def _decode(self, latents: torch.Tensor) -> torch.Tensor:
-        return self.autoencoder.decode_video(latents).float().clamp(0, 1)  # [B, T, 1, H, W]
+        def run():
+            dev = self.device
+            # 3. encode known frames
+            cond = Cond(tokens=None if tokens is None else tokens.to(dev))
+            if known:
+                mask = clip.mask.to(dev)  # [B, T]
+                latents = self.autoencoder.encode_video(clip.known.to(dev)).float()  # [B, T, c, h, w]
+                cond.known_mask = mask
+                cond.known = latents * rearrange(mask, "b t -> b t 1 1 1")  # [B, T, c, h, w]
+            # 4. noise and 5. the denoising loop (both in iter_sample)
+            loop = iter_sample(
+                self.model,
+                (batch, num_frames, *self.latent_shape),
+                cond,
+                sampler=sampling.sampler,
+                steps=sampling.steps,
+                guidance=sampling.guidance,
+                generator=sampling.generator,
+                objective=self.config.objective,
+                schedule=self.schedule,
+                eta=self.config.eta,
+                replace_known=paste,
+                device=dev,
+            )
+            for step, total, x, x0_hat in loop:
+                last = step == total
+                if not (last or (previews and step % previews == 0)):
+                    yield step, total, None
+                    continue
+                # 6. decode, and paste the given pixels back so known frames are exact
+                video = self.autoencoder.decode_video(x if last else x0_hat).float().clamp(0, 1)
+                if last and paste:
+                    keep = rearrange(clip.mask.to(dev) > 0.5, "b t -> b t 1 1 1")
+                    video = torch.where(keep, clip.known.to(dev), video)  # [B, T, 1, H, W]
+                yield step, total, video
 
-    def _finish(self, latents: torch.Tensor, job: _Job) -> torch.Tensor:
-        """Decode; with replacement, paste the given pixels so known frames are exact."""
-        video = self._decode(latents)  # [B, T, 1, H, W]
-        if job.replace_known and job.mask is not None:
-            keep = rearrange(job.mask.to(video.device) > 0.5, "b t -> b t 1 1 1")
-            video = torch.where(keep, job.known.to(video.device), video)
-        return video
+        return run()
 
-    def _run(self, it: Iterator, on_step: OnStep | None) -> torch.Tensor:
-        """Drive a mode's loop (in inference mode) to the end; hand previews to ``on_step``."""
-        out = None
-        while True:
-            with self._context():
-                item = next(it, None)
-            if item is None:
-                return out.cpu()
-            step, total, preview = item
-            out = preview
-            if on_step is not None:
-                on_step(step, total, preview.cpu())
+    def _extend(self, video: torch.Tensor, context: int, plan, prompt, sampling: _Sampling,
+                previews: int) -> Iterator[tuple[int, int, torch.Tensor | None]]:
+        """:meth:`_generate` window after window, each knowing the last ``context`` frames."""
+        total, done = sampling.steps * len(plan), 0
+        for window, keep in plan:
+            frames = {i: video[:, -context + i] for i in range(context)}  # [B, 1, H, W] each
+            clip = _Clip.with_known(prompt, window, frames)
+            for step, _, preview in self._generate(clip, sampling, previews):
+                if preview is not None:  # always set on a window's last step
+                    fresh = preview[:, context : context + keep]  # [B, keep, 1, H, W]
+                    preview = torch.cat([video.to(fresh.device), fresh], dim=1)  # [B, T + keep, ...]
+                    if step == sampling.steps:
+                        video = preview  # the next window's context comes from here
+                yield done + step, total, preview
+            done += sampling.steps
 
-    # --- the four modes ------------------------------------------------------------------------
-    def _iter_t2v(self, prompt, num_frames=None, previews=0, **kw):
-        tokens = self._tokens(prompt, None, required=True)
-        T = self._frames(self.config.num_frames if num_frames is None else num_frames, "num_frames")
-        job = self._job(
-            tokens=tokens, known=None, mask=None, num_frames=T, batch=tokens.shape[0], **kw
-        )
-        return self._window(job, previews)
+    # --- the four modes: what each one knows -----------------------------------------------------
+    def _iter_t2v(self, sampling, previews, prompt, *, num_frames=None):
+        return self._generate(_Clip(prompt, num_frames), sampling, previews)
 
-    def _iter_i2v(self, image, prompt=None, num_frames=None, previews=0, **kw):
-        first = self._images(image, "image")  # [B, 1, H, W]
-        B = first.shape[0]
-        tokens = self._tokens(prompt, B, required=False)
-        T = self._frames(self.config.num_frames if num_frames is None else num_frames, "num_frames")
-        mask = torch.zeros(B, T)
-        mask[:, 0] = 1
-        known = torch.zeros(B, T, *first.shape[1:])  # [B, T, 1, H, W]
-        known[:, 0] = first
-        job = self._job(tokens=tokens, known=known, mask=mask, num_frames=T, batch=B, **kw)
-        return self._window(job, previews)
+    def _iter_i2v(self, sampling, previews, prompt=None, *, image, num_frames=None):
+        first = inputs.as_images(image, "image", self.frame_shape)  # [B, 1, H, W]
+        clip = _Clip.with_known(prompt, self._frames(num_frames), {0: first})
+        return self._generate(clip, sampling, previews)
 
-    def _iter_interpolate(self, first, last, num_frames=None, prompt=None, previews=0, **kw):
-        a, b = self._images(first, "first"), self._images(last, "last")  # [B, 1, H, W]
+    def _iter_interpolate(self, sampling, previews, prompt=None, *, first, last, num_frames=None):
+        a = inputs.as_images(first, "first", self.frame_shape)  # [B, 1, H, W]
+        b = inputs.as_images(last, "last", self.frame_shape)  # [B, 1, H, W]
         if a.shape[0] != b.shape[0]:
             raise ValueError(
                 f"first and last must have the same batch size, got {a.shape[0]} and {b.shape[0]}"
             )
-        B = a.shape[0]
-        tokens = self._tokens(prompt, B, required=False)
-        T = self._frames(self.config.num_frames if num_frames is None else num_frames, "num_frames")
+        T = self._frames(num_frames)
         if T < 3:
             raise ValueError(f"interpolation needs num_frames >= 3, got {T}")
-        mask = torch.zeros(B, T)
-        mask[:, 0] = mask[:, -1] = 1
-        known = torch.zeros(B, T, *a.shape[1:])  # [B, T, 1, H, W]
-        known[:, 0], known[:, -1] = a, b
-        job = self._job(tokens=tokens, known=known, mask=mask, num_frames=T, batch=B, **kw)
-        return self._window(job, previews)
+        return self._generate(_Clip.with_known(prompt, T, {0: a, T - 1: b}), sampling, previews)
 
-    def _iter_extend(self, video, num_new_frames=8, context=4, prompt=None, previews=0, **kw):
-        """Autoregressive extension with overlap: each window re-uses the last ``context`` frames.
-
-        A window holds ``context`` known frames and up to ``max_frames - context`` new ones; it
-        is at least ``min_frames`` long (extra frames past the request are dropped).
-        """
+    def _iter_extend(self, sampling, previews, prompt=None, *, video, num_new_frames=8, context=4):
         cfg = self.config
-        video = self._video(video, "video")  # [B, T0, 1, H, W]
+        video = inputs.as_videos(video, "video", self.frame_shape)  # [B, T0, 1, H, W]
         B, T0 = video.shape[:2]
-        new = _int(num_new_frames, "num_new_frames", 1, 10_000)
-        context = _int(context, "context", 1, min(T0, cfg.max_frames - 1))
-        tokens = self._tokens(prompt, B, required=False)
-        plan = []  # (window length, new frames kept) per window
-        left = new
-        while left > 0:
-            window = max(cfg.min_frames, min(cfg.max_frames, context + left))
-            window += (-window) % self.patch_frames  # whole spacetime patches
-            if window > cfg.max_frames:
-                window -= self.patch_frames
-            keep = min(window - context, left)
-            plan.append((window, keep))
-            left -= keep
-        jobs = [
-            self._job(
-                tokens=tokens,
-                known=None,
-                mask=None,
-                num_frames=self._frames(win, "window"),
-                batch=B,
-                **kw,
-            )
-            for win, _ in plan
-        ]
-        return self._extend_windows(video, context, plan, jobs, previews)
+        new = inputs.integer(num_new_frames, "num_new_frames", 1, 10_000)
+        context = inputs.integer(context, "context", 1, min(T0, cfg.max_frames - 1))
+        self._tokens(prompt, B, required=False)  # checked now, before the first window
+        plan = plan_extension(new, context, cfg.min_frames, cfg.max_frames, self.patch_frames)
+        for window, _ in plan:
+            self._frames(window, "window")
+        return self._extend(video, context, plan, prompt, sampling, previews)
 
-    def _extend_windows(self, video, context, plan, jobs, previews):
-        total = sum(j.steps for j in jobs)
-        done = 0
-        for (window, keep), job in zip(plan, jobs):
-            mask = torch.zeros(video.shape[0], window)
-            mask[:, :context] = 1
-            known = torch.zeros(video.shape[0], window, *video.shape[2:])  # [B, W, 1, H, W]
-            known[:, :context] = video[:, -context:].to(known.device)
-            job = replace(job, known=known, mask=mask)
-            for step, _, preview in self._window(job, previews):
-                if preview is not None:  # always set on a window's last step
-                    fresh = preview[:, context : context + keep]  # [B, keep, 1, H, W]
-                    preview = torch.cat(
-                        [video.to(fresh.device), fresh], dim=1
-                    )  # [B, T + keep, 1, H, W]
-                    if step == job.steps:
-                        video = preview  # the next window's context comes from here
-                yield done + step, total, preview
-            done += job.steps
+    _MODES = {"t2v": _iter_t2v, "i2v": _iter_i2v, "extend": _iter_extend,
+             "interpolate": _iter_interpolate}
+
+    def _run(self, it: Iterator, on_step: OnStep | None = None) -> Iterator:
+        """Drive ``it`` in inference mode, only while our code runs (the caller's code between
+        yields is not in inference mode); previews come out on the CPU."""
+        while True:
+            with self._context():
+                item = next(it, None)
+            if item is None:
+                return
+            step, total, preview = item
+            preview = None if preview is None else preview.cpu()
+            if on_step is not None:
+                on_step(step, total, preview)
+            yield step, total, preview
+
+    def _call(self, mode: str, on_step: OnStep | None, options, mode_inputs: dict,
+              sampling: dict) -> torch.Tensor:
+        """A mode run to the end: the finished video (``on_step`` sees every step's preview)."""
+        it = self._MODES[mode](self, self._sampling(options, sampling), int(on_step is not None),
+                              **mode_inputs)
+        video = None
+        for _step, _total, preview in self._run(it, on_step):
+            video = preview
+        return video
 
     # --- public API ---------------------------------------------------------------------------
     def text_to_video(
@@ -475,29 +428,18 @@ class VideoPipeline:
         prompt: str | Sequence[str],
         *,
         num_frames: int | None = None,
-        steps: int | None = None,
-        guidance: float | None = None,
-        sampler: str | None = None,
-        seed: int | None = None,
-        generator: torch.Generator | None = None,
+        options: SampleOptions | None = None,
         on_step: OnStep | None = None,
+        **sampling,
     ) -> torch.Tensor:
         """Videos ``[B, T, 1, 64, 64]`` in [0, 1] for one prompt or a list of ``B`` prompts.
 
-        ``on_step(step, total, preview)`` gets the decoded x0 estimate after every step.
+        ``sampling``: the fields of :class:`SampleOptions` (``steps``, ``guidance``,
+        ``sampler``, ``seed``, ``generator``, ``replace_known``). ``on_step(step, total,
+        preview)`` gets the decoded x0 estimate after every step.
         """
-        it = self._iter_t2v(
-            prompt,
-            num_frames,
-            int(on_step is not None),
-            steps=steps,
-            guidance=guidance,
-            sampler=sampler,
-            seed=seed,
-            generator=generator,
-            replace_known=None,
-        )
-        return self._run(it, on_step)
+        return self._call("t2v", on_step, options, dict(prompt=prompt, num_frames=num_frames),
+                          sampling)
 
     def image_to_video(
         self,
@@ -505,181 +447,128 @@ class VideoPipeline:
         prompt: str | Sequence[str] | None = None,
         *,
         num_frames: int | None = None,
-        steps: int | None = None,
-        guidance: float | None = None,
-        sampler: str | None = None,
-        seed: int | None = None,
-        generator: torch.Generator | None = None,
-        replace_known: bool | None = None,
+        options: SampleOptions | None = None,
         on_step: OnStep | None = None,
+        **sampling,
     ) -> torch.Tensor:
         """Animate ``image`` (``[1, 64, 64]`` or ``[B, 1, 64, 64]``): it is frame 0 of the result."""
-        it = self._iter_i2v(
-            image,
-            prompt,
-            num_frames,
-            int(on_step is not None),
-            steps=steps,
-            guidance=guidance,
-            sampler=sampler,
-            seed=seed,
-            generator=generator,
-            replace_known=replace_known,
-        )
-        return self._run(it, on_step)
+        return self._call("i2v", on_step, options,
+                          dict(image=image, prompt=prompt, num_frames=num_frames), sampling)
 
     def extend(
         self,
         video,
-        num_new_frames: int = 8,
-        context: int = 4,
         prompt: str | Sequence[str] | None = None,
         *,
-        steps: int | None = None,
-        guidance: float | None = None,
-        sampler: str | None = None,
-        seed: int | None = None,
-        generator: torch.Generator | None = None,
-        replace_known: bool | None = None,
+        num_new_frames: int = 8,
+        context: int = 4,
+        options: SampleOptions | None = None,
         on_step: OnStep | None = None,
+        **sampling,
     ) -> torch.Tensor:
         """``video`` (``[T0, 1, 64, 64]`` or ``[B, T0, 1, 64, 64]``) followed by ``num_new_frames`` more.
 
-        Long extensions run window after window, each conditioned on the last ``context``
-        frames made so far. Returns ``[B, T0 + num_new_frames, 1, 64, 64]``.
+        Long extensions run window after window (:func:`plan_extension`), each conditioned on
+        the last ``context`` frames made so far. Returns ``[B, T0 + num_new_frames, 1, 64, 64]``.
         """
-        it = self._iter_extend(
-            video,
-            num_new_frames,
-            context,
-            prompt,
-            int(on_step is not None),
-            steps=steps,
-            guidance=guidance,
-            sampler=sampler,
-            seed=seed,
-            generator=generator,
-            replace_known=replace_known,
-        )
-        return self._run(it, on_step)
+        return self._call("extend", on_step, options, dict(
+            video=video, prompt=prompt, num_new_frames=num_new_frames, context=context), sampling)
 
     def interpolate(
         self,
         first,
         last,
-        num_frames: int | None = None,
         prompt: str | Sequence[str] | None = None,
         *,
-        steps: int | None = None,
-        guidance: float | None = None,
-        sampler: str | None = None,
-        seed: int | None = None,
-        generator: torch.Generator | None = None,
-        replace_known: bool | None = None,
+        num_frames: int | None = None,
+        options: SampleOptions | None = None,
         on_step: OnStep | None = None,
+        **sampling,
     ) -> torch.Tensor:
         """The ``num_frames`` video that starts at ``first`` and ends at ``last`` (``[1, 64, 64]`` each)."""
-        it = self._iter_interpolate(
-            first,
-            last,
-            num_frames,
-            prompt,
-            int(on_step is not None),
-            steps=steps,
-            guidance=guidance,
-            sampler=sampler,
-            seed=seed,
-            generator=generator,
-            replace_known=replace_known,
-        )
-        return self._run(it, on_step)
+        return self._call("interpolate", on_step, options,
+                          dict(first=first, last=last, prompt=prompt, num_frames=num_frames),
+                          sampling)
 
     def stream(
         self,
         prompt: str | Sequence[str] | None = None,
         *,
         mode: str = "t2v",
-        image=None,
-        video=None,
-        first=None,
-        last=None,
-        num_frames: int | None = None,
-        num_new_frames: int = 8,
-        context: int = 4,
-        steps: int | None = None,
-        guidance: float | None = None,
-        sampler: str | None = None,
-        seed: int | None = None,
-        generator: torch.Generator | None = None,
-        replace_known: bool | None = None,
         preview_every: int = 1,
+        options: SampleOptions | None = None,
+        **kwargs,
     ) -> Iterator[tuple[int, int, torch.Tensor | None]]:
-        """Yield ``(step, total, preview)`` while sampling, for live display.
+        """Yield ``(step, total, preview)`` while sampling ``mode``, for live display.
 
-        ``preview`` is the decoded current estimate ``[B, T, 1, 64, 64]`` in [0, 1]; the last
-        one (``step == total``) is the finished video, the same as the mode's method returns
-        for the same seed. ``preview_every=k`` decodes a preview every k steps only (``None``
-        in between; 0 = final video only). Inputs are checked before the first yield.
+        ``kwargs``: the mode's inputs (``image`` for i2v; ``video``, ``num_new_frames``,
+        ``context`` for extend; ``first``, ``last`` for interpolate; ``num_frames``) and the
+        fields of :class:`SampleOptions`. ``preview`` is the decoded current estimate
+        ``[B, T, 1, 64, 64]`` in [0, 1]; the last one (``step == total``) is the finished
+        video, the same as the mode's method returns for the same seed. ``preview_every=k``
+        decodes a preview every k steps only (``None`` in between; 0 = final video only).
+        Inputs are checked before the first yield.
         """
-        every = _int(preview_every, "preview_every", 0)
-        kw = dict(
-            steps=steps,
-            guidance=guidance,
-            sampler=sampler,
-            seed=seed,
-            generator=generator,
-            replace_known=replace_known,
-        )
-        if mode == "t2v":
-            it = self._iter_t2v(prompt, num_frames, every, **kw)
-        elif mode == "i2v":
-            it = self._iter_i2v(image, prompt, num_frames, every, **kw)
-        elif mode == "extend":
-            it = self._iter_extend(video, num_new_frames, context, prompt, every, **kw)
-        elif mode == "interpolate":
-            it = self._iter_interpolate(first, last, num_frames, prompt, every, **kw)
-        else:
+        if mode not in self._MODES:
             raise ValueError(f"unknown mode {mode!r}; allowed: {MODES}")
-        return self._stream(it)
-
-    def _stream(self, it):
-        while True:
-            with self._context():  # only while our code runs: the caller's code between yields is not in inference mode
-                item = next(it, None)
-            if item is None:
-                return
-            step, total, preview = item
-            yield step, total, None if preview is None else preview.cpu()
+        every = inputs.integer(preview_every, "preview_every", 0)
+        names = {f.name for f in fields(SampleOptions)}
+        sampling = {k: v for k, v in kwargs.items() if k in names}
+        mode_inputs = {k: v for k, v in kwargs.items() if k not in names}
+        try:
+            it = self._MODES[mode](self, self._sampling(options, sampling), every, prompt,
+                                  **mode_inputs)
+        except TypeError as err:
+            raise ValueError(f"mode {mode!r} got inputs it does not take: {err}") from None
+        return self._run(it)
 
 
 # --- building, saving and loading -------------------------------------------------------------
 
 
 def random_pipeline(
-    size: str = "tiny", config: PipelineConfig | None = None, seed: int = 0, device=None
+    size: str = "tiny",
+    config: PipelineConfig | None = None,
+    seed: int = 0,
+    device=None,
+    name: str = "default",
+    folder: str | Path | None = None,
 ) -> VideoPipeline:
-    """An untrained pipeline of the shipped architecture (``size`` "tiny" or "default").
+    """An untrained pipeline of the shipped architecture: the model kind, and for
+    ``size="default"`` its config and the autoencoder's, read from the shipped pipeline's JSON
+    (``tinyvid/weights/NAME_video.json``); ``size="tiny"`` takes the same kind at its tiny preset.
 
-    Its videos are noise; it is for tests, smoke runs and speed measurements, which do not
-    depend on the weights. An untrained model has no trained clip length, so the default
-    config allows 4 to 16 frames.
+    Its videos are noise; it is for tests, smoke runs, speed measurements and the app until the
+    weights exist. ``config`` defaults to the shipped pipeline's, allowing clips from 4 frames
+    (an untrained model has no trained clip length).
     """
-    from tinyvid.nn.autoencoder import AutoencoderConfig, FrameAutoencoder
-    from tinyvid.nn.dit import DiT, DiTConfig
-
     if size not in ("tiny", "default"):
         raise ValueError(f"size must be 'tiny' or 'default', got {size!r}")
+    folder = Path(folder) if folder is not None else WEIGHTS_DIR
+    meta = read_config(folder / f"{name}_video.json")
+    ae_meta = read_config(folder / meta.get("autoencoder", f"{name}_autoencoder.json"))
     torch.manual_seed(seed)
-    ae_cfg = AutoencoderConfig.tiny() if size == "tiny" else AutoencoderConfig.default()
-    dit_cfg = DiTConfig.tiny() if size == "tiny" else DiTConfig.default()
-    dit_cfg.latent_channels = ae_cfg.latent_channels
-    config = config or PipelineConfig(min_frames=4, num_frames=16, max_frames=16)
-    pipe = VideoPipeline(FrameAutoencoder(ae_cfg), DiT(dit_cfg), config)
+    if size == "tiny":
+        ae_cfg = AutoencoderConfig.tiny()
+        model_cfg = config_dict(KINDS[meta["kind"]][1].tiny())
+    else:
+        ae_cfg = AutoencoderConfig.from_dict(ae_meta["config"])
+        model_cfg = dict(meta["config"])
+    model_cfg["latent_channels"] = ae_cfg.latent_channels
+    if config is None:
+        shipped = PipelineConfig.from_dict(meta["pipeline"])
+        config = replace(shipped, min_frames=min(shipped.min_frames, 4))
+    pipe = VideoPipeline(FrameAutoencoder(ae_cfg), build_model(meta["kind"], model_cfg), config)
     return pipe.to(device or "cpu")
 
 
-def _paths(folder: Path, name: str) -> dict[str, Path]:
-    return {part: folder / f"{name}_{part}.safetensors" for part in ("video", "autoencoder")}
+def _autoencoder_users(folder: Path, filename: str) -> list[str]:
+    """The pipelines in ``folder`` whose video JSON names ``filename`` as their autoencoder."""
+    return sorted(
+        p.name.removesuffix("_video.json")
+        for p in folder.glob("*_video.json")
+        if json.loads(p.read_text()).get("autoencoder") == filename
+    )
 
 
 def save_pipeline(
@@ -689,20 +578,49 @@ def save_pipeline(
     *,
     fp16: bool = False,
     rebuild: str | None = None,
+    autoencoder: str | None = None,
 ) -> dict[str, Path]:
-    """Write ``NAME_video`` and ``NAME_autoencoder`` (safetensors + JSON) and their MANIFEST hashes."""
-    from tinyvid.checkpoints import save_model
+    """Write ``NAME_video`` (safetensors + JSON) and its autoencoder, with their MANIFEST hashes.
 
-    paths = _paths(Path(folder), name)
-    save_model(pipe.autoencoder, paths["autoencoder"], fp16=fp16, rebuild=rebuild)
+    ``autoencoder`` names the autoencoder file (default ``NAME_autoencoder``); pipelines that
+    share an autoencoder name the same file and it is stored once. The video JSON records the
+    file's name under ``"autoencoder"``. Writing a different autoencoder over a file another
+    pipeline uses is refused.
+    """
+    folder = Path(folder)
+    ae_path = folder / f"{autoencoder or name + '_autoencoder'}.safetensors"
+    video_path = folder / f"{name}_video.safetensors"
+    if ae_path.is_file():
+        stored = load_model(ae_path, check_hash=False).state_dict()
+        mine = {k: v.half().float() if fp16 and v.is_floating_point() else v
+                for k, v in pipe.autoencoder.state_dict().items()}
+        same = stored.keys() == mine.keys() and all(
+            torch.equal(stored[k].cpu(), mine[k].cpu()) for k in mine)
+        users = [u for u in _autoencoder_users(folder, ae_path.name) if u != name]
+        if not same and users:
+            raise ValueError(
+                f"{ae_path} holds another autoencoder, used by pipeline(s) {users}; pass "
+                "autoencoder= a new name, or rebuild those pipelines"
+            )
+    if not ae_path.is_file() or not same:
+        save_model(pipe.autoencoder, ae_path, fp16=fp16, rebuild=rebuild)
     save_model(
         pipe.model,
-        paths["video"],
+        video_path,
         fp16=fp16,
         rebuild=rebuild,
-        extra={"pipeline": pipe.config.to_dict()},
+        extra={"autoencoder": ae_path.name, "pipeline": pipe.config.to_dict()},
     )
-    return paths
+    return {"video": video_path, "autoencoder": ae_path}
+
+
+def _require(path: Path, part: str, name: str) -> None:
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"the {part} weights of pipeline {name!r} are missing: {path} does not exist. "
+            f"Build them with `{BUILD_COMMAND}` (see tinyvid/weights/README.md); until then, "
+            f"`tinyvid.pipelines.random_pipeline()` gives an untrained pipeline for trying the API."
+        )
 
 
 def load_pipeline(
@@ -715,23 +633,17 @@ def load_pipeline(
     ``device=None`` picks CUDA, then MPS, then CPU. A missing file is a ``FileNotFoundError``
     naming it and the command that builds it.
     """
-    from tinyvid.checkpoints import load_model, read_config
-
     folder = Path(folder) if folder is not None else WEIGHTS_DIR
-    device = torch.device(device) if device is not None else best_device()
-    paths = _paths(folder, name)
-    for part, path in paths.items():
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"the {part} weights of pipeline {name!r} are missing: {path} does not exist. "
-                f"Build them with `{BUILD_COMMAND}` (see tinyvid/weights/README.md); until then, "
-                f"`tinyvid.pipelines.random_pipeline()` gives an untrained pipeline for trying the API."
-            )
-    meta = read_config(paths["video"])
+    device = inputs.device(device)
+    video_path = folder / f"{name}_video.safetensors"
+    _require(video_path, "video", name)
+    meta = read_config(video_path)
     if "pipeline" not in meta:
         raise ValueError(
-            f"{paths['video'].with_suffix('.json')} has no 'pipeline' entry; rebuild it with `{BUILD_COMMAND}`"
+            f"{video_path.with_suffix('.json')} has no 'pipeline' entry; rebuild it with `{BUILD_COMMAND}`"
         )
-    autoencoder = load_model(paths["autoencoder"], device=device)
-    model = load_model(paths["video"], device=device)
+    ae_path = folder / meta.get("autoencoder", f"{name}_autoencoder.safetensors")
+    _require(ae_path, "autoencoder", name)
+    autoencoder = load_model(ae_path, device=device)
+    model = load_model(video_path, device=device)
     return VideoPipeline(autoencoder, model, PipelineConfig.from_dict(meta["pipeline"]))

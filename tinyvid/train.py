@@ -1,16 +1,9 @@
 """One trainer for every tinyvid model: ``python -m tinyvid train CONFIG``.
 
-CONFIG is a preset name (``python -m tinyvid train --list``) or a TOML file (``configs/*.toml``)
-whose keys are the fields of :class:`TrainConfig`. What is trained is the config's ``task``:
-
-- ``autoencoder``: the frame autoencoder, reconstruction loss on Moving MNIST frames;
-- ``image``: a text-conditioned latent diffusion model on single frames (T = 1), the model the
-  flicker lesson applies frame by frame and the starting point for inflation;
-- ``video``: the masked-conditional text-to-video model (every generation mode at once: a
-  random known-frames mask per video, prompt dropout for classifier-free guidance);
-- ``detector``: the evaluation detector (:mod:`tinyvid.metrics.detector`): classification
-  losses on distorted glyphs and random clip lengths (``python -m tinyvid train-detector``
-  runs this preset, then calibrates, measures and ships the result).
+CONFIG is a preset name (``python -m tinyvid train --list``) or a TOML file of your own whose
+keys are the fields of :class:`TrainConfig`. What is trained is the config's ``task``, looked
+up in :data:`tinyvid.tasks.TASKS` (autoencoder, image, video, detector): the task makes the
+batches, the loss and the preview; this module is the generic loop around it.
 
 The loop, in plain view in :func:`train`: AdamW, linear warm-up then cosine decay, gradient
 clipping, an EMA of the weights (what gets shipped), bf16 autocast on CUDA (fp32 on CPU,
@@ -39,19 +32,17 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from tinyvid import checkpoints
-from tinyvid.data import MovingMNIST
-
-TASKS = ("autoencoder", "image", "video", "detector")
-STAND_IN_CHANNELS = 16  # without an autoencoder, pixels folded 4×4: [1, 64, 64] -> [16, 16, 16]
-OBJECTIVES = ("flow", "eps", "v")
+from tinyvid import checkpoints, inputs
+from tinyvid.diffusion.samplers import check_objective
+from tinyvid.nn.unet import inflate
+from tinyvid.tasks import TASKS, Task
 
 
 @dataclass
 class TrainConfig:
     name: str = "video"  # the run folder is out_dir/name
-    task: str = "video"  # autoencoder | image | video
-    model_kind: str = "dit"  # dit | image_unet | video_unet | autoencoder
+    task: str = "video"  # autoencoder | image | video | detector (tinyvid.tasks.TASKS)
+    model_kind: str = "dit"  # dit | image_unet | video_unet | autoencoder | detector
     model_preset: str = "default"  # classmethod of the model's config: tiny, default, large
     model: dict = field(default_factory=dict)  # overrides of the preset's fields
     init_from: str = ""  # start from these weights; an image_unet is inflated for video_unet
@@ -89,17 +80,15 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
-            raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
-        if self.objective not in OBJECTIVES:
-            raise ValueError(f"objective must be one of {OBJECTIVES}, got {self.objective!r}")
+            raise ValueError(f"task must be one of {tuple(TASKS)}, got {self.task!r}")
+        check_objective(self.objective)
         if self.workers < 0 or self.time_budget_s < 0 or self.temporal_lr_mult <= 0:
             raise ValueError("workers and time_budget_s must be ≥ 0 and temporal_lr_mult > 0, got "
                              f"{self.workers}, {self.time_budget_s}, {self.temporal_lr_mult}")
         for name in ("steps", "batch_size", "num_frames", "log_every", "ckpt_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")
-        if self.task == "video" and self.num_frames < 3:
-            raise ValueError(f"the video task needs num_frames ≥ 3, got {self.num_frames}")
+        TASKS[self.task].check(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
@@ -111,7 +100,7 @@ class TrainConfig:
 
 
 # --------------------------------------------------------------------------------------------
-# presets (configs/*.toml hold the same, as files)
+# presets: each name says what it trains (task and architecture)
 # --------------------------------------------------------------------------------------------
 def _tiny(**kw) -> dict:
     return {"model_preset": "tiny", "batch_size": 4, "steps": 8, "warmup_steps": 2,
@@ -122,10 +111,10 @@ PRESETS: dict[str, dict] = {
     "autoencoder": dict(name="autoencoder", task="autoencoder", model_kind="autoencoder",
                         batch_size=4, num_frames=4, steps=5000, lr=2e-3, warmup_steps=200,
                         ema_decay=0.999, ckpt_every=250),  # 16 frames a step: frames, not motion
-    "image": dict(name="image", task="image", model_kind="image_unet", num_frames=1,
-                  batch_size=64, steps=3000, lr=5e-4, ckpt_every=250),
-    "video": dict(name="video", task="video", model_kind="dit", batch_size=32, steps=4000,
-                  lr=3e-4, ckpt_every=100),
+    "image-unet": dict(name="image-unet", task="image", model_kind="image_unet", num_frames=1,
+                       batch_size=64, steps=3000, lr=5e-4, ckpt_every=250),
+    "video-dit": dict(name="video-dit", task="video", model_kind="dit", batch_size=32,
+                      steps=4000, lr=3e-4, ckpt_every=100),
     "video-unet": dict(name="video-unet", task="video", model_kind="video_unet",
                        init_from="tinyvid/weights/image_video.safetensors", batch_size=32, steps=3000,
                        lr=2e-4, ckpt_every=100),
@@ -134,11 +123,13 @@ PRESETS: dict[str, dict] = {
                      min_lr_ratio=0.05, grad_clip=10.0, ema_decay=0.998, ckpt_every=250),
     # for tests and smoke runs: seconds on a CPU
     "tiny-autoencoder": _tiny(name="tiny-autoencoder", task="autoencoder", model_kind="autoencoder"),
-    "tiny-video": _tiny(name="tiny-video", task="video", model_kind="dit", autoencoder=""),
+    "tiny-video-dit": _tiny(name="tiny-video-dit", task="video", model_kind="dit", autoencoder=""),
+    "tiny-video-unet": _tiny(name="tiny-video-unet", task="video", model_kind="video_unet",
+                             autoencoder=""),
     "tiny-detector": _tiny(name="tiny-detector", task="detector", model_kind="detector",
                            model_preset="default"),
-    "tiny-image": _tiny(name="tiny-image", task="image", model_kind="image_unet", num_frames=1,
-                        autoencoder=""),
+    "tiny-image-unet": _tiny(name="tiny-image-unet", task="image", model_kind="image_unet",
+                             num_frames=1, autoencoder=""),
 }
 
 
@@ -174,7 +165,8 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 def ema_update(ema: nn.Module, model: nn.Module, decay: float, step: int) -> None:
     """``ema ← d·ema + (1 − d)·model`` with ``d`` warmed up as ``min(decay, (1+k)/(10+k))``."""
     d = min(decay, (1 + step) / (10 + step))
-    torch._foreach_lerp_(list(ema.parameters()), [p.detach() for p in model.parameters()], 1 - d)
+    for e, p in zip(ema.parameters(), model.parameters()):
+        e.lerp_(p.detach(), 1 - d)
     for e, b in zip(ema.buffers(), model.buffers()):
         e.copy_(b)
 
@@ -203,28 +195,16 @@ def load_ema(state_path: str | Path) -> tuple[nn.Module, int]:
     return model.eval(), int(header["step"])
 
 
-def pick_device(name: str = "auto") -> torch.device:
-    if name != "auto":
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
 def build_model(cfg: TrainConfig) -> nn.Module:
     """The model to train: from ``init_from`` (inflated when image -> video) or fresh from a preset."""
     if cfg.init_from:
         start = checkpoints.load_model(cfg.init_from, check_hash=False)
         if cfg.model_kind == "video_unet" and checkpoints.kind_of(start) == "image_unet":
-            from tinyvid.nn.unet import inflate
-
             return inflate(start).train()
         if checkpoints.kind_of(start) != cfg.model_kind:
             raise ValueError(f"init_from holds a {checkpoints.kind_of(start)}, not a {cfg.model_kind}")
         return start.train()
-    kinds = checkpoints._registry()
+    kinds = checkpoints.KINDS
     if cfg.model_kind not in kinds:
         raise ValueError(f"unknown model_kind {cfg.model_kind!r}; known: {', '.join(sorted(kinds))}")
     model_cls, config_cls = kinds[cfg.model_kind]
@@ -234,18 +214,8 @@ def build_model(cfg: TrainConfig) -> nn.Module:
     if preset is None:
         raise ValueError(f"{config_cls.__name__} has no preset {cfg.model_preset!r}")
     config = preset()
-    data = checkpoints._config_dict(config) | cfg.model
-    if cfg.task in ("image", "video") and cfg.autoencoder:
-        # the diffusion model works in the autoencoder's latent space: match its channels
-        ae_cfg = checkpoints.read_config(cfg.autoencoder)["config"]
-        data["latent_channels"] = ae_cfg["latent_channels"]
-    elif cfg.task in ("image", "video"):
-        data["latent_channels"] = STAND_IN_CHANNELS
+    data = checkpoints.config_dict(config) | cfg.model | TASKS[cfg.task].model_overrides(cfg)
     return model_cls(config_cls.from_dict(data))
-
-
-def _one_thread(_worker: int) -> None:
-    torch.set_num_threads(1)  # data workers share the cores with each other
 
 
 BUDGET_PROBE = (10, 60)  # time steps start+10 .. start+60 to predict how many fit the budget
@@ -275,96 +245,6 @@ def fit_steps_to_budget(cfg: TrainConfig, start: int, probe_seconds: float, elap
         cfg.steps = max(fit, cfg.warmup_steps + 1, start + BUDGET_PROBE[1])
         if main_process:
             checkpoints.write_json(run_dir / "config.json", asdict(cfg))
-
-
-class Task:
-    """Turns a data batch into a loss for one kind of model."""
-
-    def __init__(self, cfg: TrainConfig, device: torch.device):
-        self.cfg, self.device = cfg, device
-        self.autoencoder = None
-        if cfg.task in ("image", "video"):
-            from tinyvid.diffusion.losses import MaskConfig
-            from tinyvid.diffusion.schedules import cosine_schedule, linear_schedule
-
-            self.schedule = {"cosine": cosine_schedule, "linear": linear_schedule}[cfg.schedule]()
-            self.mask_config = MaskConfig(**cfg.mask)
-            if cfg.autoencoder:
-                self.autoencoder = checkpoints.load_model(cfg.autoencoder, device=device)
-                self.autoencoder.requires_grad_(False)
-
-    def latents(self, videos: torch.Tensor) -> torch.Tensor:
-        """Pixels ``[B, T, 1, 64, 64]`` -> the frozen autoencoder's latents ``[B, T, c, h, w]``.
-
-        Without an autoencoder (tests, tiny presets) the pixels are folded 4×4 into 16 channels
-        and rescaled to ``[-1, 1]``: a crude but invertible stand-in latent.
-        """
-        if self.autoencoder is not None:
-            with torch.no_grad():
-                return self.autoencoder.encode_video(videos)
-        from einops import rearrange
-
-        return rearrange(videos * 2 - 1, "b t c (h p) (w q) -> b t (c p q) h w", p=4, q=4)
-
-    def batches(self, start: int, world: int, rank: int, workers: int = 0, pin: bool = False):
-        """The training batches from step ``start`` on: batch ``k`` depends on ``(seed, k)`` only.
-
-        ``workers`` > 0 makes them in that many background processes (the same batches, in
-        the same order: each worker makes every ``workers``-th one and the loader interleaves).
-        """
-        cfg = self.cfg
-        if cfg.task == "detector":  # made in this process: its glyph bank is cached here
-            from tinyvid.metrics.train_detector import detector_batch
-
-            def stream():
-                k = start * world + rank
-                while True:
-                    yield detector_batch(cfg.batch_size, cfg.seed, k)
-                    k += world
-
-            return stream()
-        dataset = MovingMNIST(cfg.batch_size, seed=cfg.seed, start_batch=start * world, rank=rank,
-                              world_size=world, num_frames=cfg.num_frames,
-                              num_digits=tuple(cfg.num_digits))
-        if not workers:
-            return iter(dataset)
-        loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=workers,
-                                             pin_memory=pin, prefetch_factor=4,
-                                             worker_init_fn=_one_thread)
-
-        def from_workers():
-            it = iter(loader)
-            try:
-                yield from it
-            finally:
-                del it  # stops the worker processes now, not at garbage collection
-
-        return from_workers()
-
-    def loss(self, model: nn.Module, batch, g: torch.Generator) -> torch.Tensor:
-        videos, labels, captions = batch
-        videos = videos.to(self.device, non_blocking=True)
-        if self.cfg.task == "detector":
-            from tinyvid.metrics.train_detector import losses
-
-            return sum(losses(model, videos, labels, frames_per_video=3, g=g).values())
-        if self.cfg.task == "autoencoder":
-            return nn.functional.mse_loss(model(videos), videos)  # reconstruction, pixels in [0, 1]
-        from tinyvid.diffusion.losses import diffusion_loss, flow_matching_loss, training_cond
-        from tinyvid.nn.cond import Cond
-        from tinyvid.text import tokenize
-
-        x0 = self.latents(videos)  # [B, T, c, h, w]
-        tokens = tokenize(captions).to(self.device)  # [B, L]
-        if self.cfg.task == "video":
-            cond = training_cond(x0, tokens, self.mask_config, self.cfg.p_uncond, g)
-        else:  # image model: no known frames, only prompt dropout
-            from tinyvid.diffusion.losses import drop_prompt
-
-            cond = Cond(tokens=drop_prompt(tokens, self.cfg.p_uncond, g))
-        if self.cfg.objective == "flow":
-            return flow_matching_loss(model, x0, cond, generator=g)
-        return diffusion_loss(model, x0, cond, self.schedule, self.cfg.objective, generator=g)
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,54 +277,22 @@ def plot_loss(log: list[dict], path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def preview(task: Task, ema: nn.Module, cfg: TrainConfig, path: Path, seed: int = 0) -> None:
-    """A few samples (or reconstructions) of the EMA model, saved as a GIF."""
-    if cfg.task == "detector":
-        return  # nothing to look at: held-out accuracy is its figure
-    from tinyvid.data import moving_mnist
-    from tinyvid.viz import save_video
-
-    frames = cfg.num_frames
-    videos, _, captions = moving_mnist(4, seed=[seed, 12345], num_frames=frames, split="test",
-                                       num_digits=1)
-    videos = videos.to(task.device)
-    with torch.no_grad():
-        if cfg.task == "autoencoder":
-            out = torch.cat([videos, ema.decode_video(ema.encode_video(videos))], dim=0)
-        else:
-            from tinyvid.diffusion.samplers import sample
-            from tinyvid.nn.cond import Cond
-            from tinyvid.text import tokenize
-
-            shape = tuple(task.latents(videos[:1]).shape[1:])
-            cond = Cond(tokens=tokenize(captions).to(task.device))
-            z = sample(ema, (4, *shape), cond, sampler="heun" if cfg.objective == "flow" else "ddim",
-                       steps=12, guidance=3.0, objective=cfg.objective, schedule=task.schedule,
-                       generator=torch.Generator().manual_seed(seed))
-            if task.autoencoder is not None:
-                out = task.autoencoder.decode_video(z)
-            else:
-                from einops import rearrange
-
-                out = rearrange(z, "b t (c p q) h w -> b t c (h p) (w q)", p=4, q=4)
-                out = ((out + 1) / 2).clamp(0, 1)
-    save_video(out.float().cpu(), path, fps=8, scale=2)
+def preview(task: Task, ema: nn.Module, path: Path) -> None:
+    """The task's preview of the EMA model; a failed preview never costs the run."""
+    try:
+        task.preview(ema, path)
+    except Exception as err:  # noqa: BLE001 - a preview is a picture, not a result
+        print(f"preview failed: {err}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------------------------
 # the loop
 # --------------------------------------------------------------------------------------------
-def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
-          progress: bool = True) -> dict[str, Any]:
-    """Train ``cfg`` (resuming from ``out_dir/name/last.safetensors`` when present).
-
-    ``stop_at`` ends the run after that step without saving, as a crash would (tests use it).
-    Returns ``{"run_dir", "step", "loss", "seconds"}``.
-    """
-    # 1. processes and device
+def _processes(cfg: TrainConfig) -> tuple[int, int, torch.device]:
+    """``(world size, rank, device)``; under ``torchrun`` the process group is set up here."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
-    device = pick_device(cfg.device)
+    device = inputs.device(cfg.device)
     if world > 1:
         import torch.distributed as dist
 
@@ -455,105 +303,185 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
             dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    return world, rank, device
+
+
+class _RunFiles:
+    """What a run keeps in ``out_dir/name``: config, log, training state, loss curve, previews.
+
+    Only the main process writes; every process reads the training state to resume.
+    """
+
+    def __init__(self, cfg: TrainConfig, model, ema, optimizer, main_process: bool) -> None:
+        self.cfg, self.model, self.ema, self.optimizer = cfg, model, ema, optimizer
+        self.main = main_process
+        self.dir = Path(cfg.out_dir) / cfg.name
+        self.state, self.log_path = self.dir / "last.safetensors", self.dir / "log.jsonl"
+        self.log: list[dict] = []
+
+    def resume(self) -> int:
+        """Load the last training state, if any, into model, EMA and optimizer; its step."""
+        if not self.state.exists():
+            return 0
+        header, parts, optim_state = checkpoints.load_training_state(self.state)
+        if header.get("config", {}).get("model_kind") != self.cfg.model_kind:
+            raise ValueError(f"{self.state} was trained with another model kind; use a new run name")
+        self.model.load_state_dict(parts["model"])
+        self.ema.load_state_dict(parts["ema"])
+        self.optimizer.load_state_dict(optim_state)
+        return int(header["step"])
+
+    def start_log(self, start: int) -> None:
+        """Keep the log up to ``start`` (steps after the checkpoint are dropped); write the config."""
+        self.log = _read_log(self.log_path, start)
+        if self.main:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            checkpoints.write_json(self.dir / "config.json", asdict(self.cfg))
+            self.log_path.write_text("".join(json.dumps(r) + "\n" for r in self.log))
+
+    def write_log(self, row: dict) -> None:
+        self.log.append(row)
+        with open(self.log_path, "a") as f:
+            f.write(json.dumps(row) + "\n")
+
+    def save(self, step: int) -> None:
+        if not self.main:
+            return
+        cfg = self.cfg
+        checkpoints.save_training_state(self.state, model=self.model, ema=self.ema,
+                                        optimizer=self.optimizer, step=step,
+                                        info={"config": asdict(cfg)})
+        plot_loss(self.log, self.dir / "loss.png", f"{cfg.name}: {cfg.task} ({cfg.model_kind})")
+
+    def checkpoint(self, done: int, task: Task) -> None:
+        """The checkpoint and the preview due after step ``done``."""
+        cfg = self.cfg
+        if done % cfg.ckpt_every == 0 or done == cfg.steps:
+            self.save(done)
+        if self.main and cfg.preview_every and done % cfg.preview_every == 0:
+            preview(task, self.ema, self.dir / "previews" / f"step{done:06d}.gif")
+
+
+def _wrap(model: nn.Module, cfg: TrainConfig, world: int, device: torch.device) -> nn.Module:
+    """The module the loss runs: DDP across processes, compiled if asked."""
+    net: nn.Module = model
+    if world > 1:
+        ids = [device.index] if device.type == "cuda" else None
+        net = nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    return torch.compile(net) if cfg.compile else net
+
+
+def _teardown(world: int) -> None:
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+class _Budget:
+    """Times steps ``start + BUDGET_PROBE``, then fits ``cfg.steps`` to ``cfg.time_budget_s``."""
+
+    def __init__(self, cfg: TrainConfig, start: int, run_dir: Path, main_process: bool) -> None:
+        self.cfg, self.start, self.run_dir, self.main = cfg, start, run_dir, main_process
+        self.t_start = self.t_probe = time.perf_counter()
+
+    def after(self, done: int) -> bool:
+        """Call after each step; ``True`` when ``cfg.steps`` was changed."""
+        if self.cfg.time_budget_s and done == self.start + BUDGET_PROBE[1] and done < self.cfg.steps:
+            now = time.perf_counter()
+            fit_steps_to_budget(self.cfg, self.start, now - self.t_probe, now - self.t_start,
+                                self.run_dir, self.main)
+            return True
+        if done == self.start + BUDGET_PROBE[0]:
+            self.t_probe = time.perf_counter()
+        return False
+
+
+def _optimize(loss: torch.Tensor, model: nn.Module, optimizer, grad_clip: float,
+              lr: float) -> torch.Tensor:
+    """One AdamW step at learning rate ``lr`` (times each group's ``lr_mult``) on ``loss``,
+    gradients clipped to ``grad_clip``; returns the gradient norm before clipping."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr * group.get("lr_mult", 1.0)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    grad_norm = nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return grad_norm
+
+
+def _finite(loss: torch.Tensor, step: int) -> float:
+    value = loss.item()
+    if not math.isfinite(value):
+        raise FloatingPointError(f"loss became {value} at step {step}; lower lr or check data")
+    return value
+
+
+def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
+          progress: bool = True) -> dict[str, Any]:
+    """Train ``cfg`` (resuming from ``out_dir/name/last.safetensors`` when present).
+
+    ``stop_at`` ends the run after that step without saving, as a crash would (tests use it).
+    Returns ``{"run_dir", "step", "loss", "seconds"}``.
+    """
+    # 1. processes and device
+    world, rank, device = _processes(cfg)
     main_process = rank == 0
 
     # 2. model, EMA, optimizer
-    t_start = time.perf_counter()  # time_budget_s counts from here
+    run_dir = Path(cfg.out_dir) / cfg.name
+    budget = _Budget(cfg, 0, run_dir, main_process)  # time_budget_s counts from here
     torch.manual_seed(cfg.seed)
     model = build_model(cfg).to(device).train()
     ema = copy.deepcopy(model).eval().requires_grad_(False)
     optimizer = make_optimizer(model, cfg)
 
     # 3. resume
-    run_dir = Path(cfg.out_dir) / cfg.name
-    state_path, log_path = run_dir / "last.safetensors", run_dir / "log.jsonl"
-    start = 0
-    if resume and state_path.exists():
-        header, parts, optim_state = checkpoints.load_training_state(state_path)
-        if header.get("config", {}).get("model_kind") != cfg.model_kind:
-            raise ValueError(f"{state_path} was trained with another model kind; use a new run name")
-        model.load_state_dict(parts["model"])
-        ema.load_state_dict(parts["ema"])
-        optimizer.load_state_dict(optim_state)
-        start = int(header["step"])
-    log = _read_log(log_path, start)
-    if main_process:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        checkpoints.write_json(run_dir / "config.json", asdict(cfg))
-        log_path.write_text("".join(json.dumps(r) + "\n" for r in log))  # drop steps after the checkpoint
+    files = _RunFiles(cfg, model, ema, optimizer, main_process)
+    start = files.resume() if resume else 0
+    budget.start = start
+    files.start_log(start)
 
-    task = Task(cfg, device)
-    net: nn.Module = model
-    if world > 1:
-        net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    if cfg.compile:
-        net = torch.compile(net)
+    task = TASKS[cfg.task](cfg, device)
+    net = _wrap(model, cfg, world, device)
     autocast = device.type == "cuda" and cfg.amp
 
     # 4. data: batch k of each rank is global batch k*world + rank, whatever was interrupted
     batches = task.batches(start, world, rank, workers=cfg.workers, pin=device.type == "cuda")
 
-    def save(step: int) -> None:
-        if not main_process:
-            return
-        checkpoints.save_training_state(state_path, model=model, ema=ema, optimizer=optimizer,
-                                        step=step, info={"config": asdict(cfg)})
-        plot_loss(log, run_dir / "loss.png", f"{cfg.name}: {cfg.task} ({cfg.model_kind})")
-
     # 5. the loop
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=cfg.name,
                disable=not (progress and main_process), dynamic_ncols=True)
     t0, seen, loss_value = time.perf_counter(), 0, float("nan")
-    t_probe = t0
-    log_file = open(log_path, "a") if main_process else None  # noqa: SIM115 - closed below
     try:
         for step in bar:
             if step >= cfg.steps:  # the time budget shrank the run
                 break
             lr = lr_at(step, cfg)
-            for group in optimizer.param_groups:
-                group["lr"] = lr * group.get("lr_mult", 1.0)
             g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step * world + rank)
-            batch = next(batches)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-                loss = task.loss(net, batch, g)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            grad_norm = nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            optimizer.step()
+                loss = task.loss(net, next(batches), g)
+            grad_norm = _optimize(loss, model, optimizer, cfg.grad_clip, lr)
             ema_update(ema, model, cfg.ema_decay, step)
             seen += cfg.batch_size * world
 
             done = step + 1
-            if cfg.time_budget_s and done == start + BUDGET_PROBE[1] and done < cfg.steps:
-                now = time.perf_counter()
-                fit_steps_to_budget(cfg, start, now - t_probe, now - t_start, run_dir, main_process)
+            if budget.after(done):
                 bar.total = cfg.steps
-            elif done == start + BUDGET_PROBE[0]:
-                t_probe = time.perf_counter()
             log_now = done % cfg.log_every == 0 or done == cfg.steps
             if log_now or device.type == "cpu":  # on a GPU, reading the loss waits for the GPU
-                loss_value = loss.item()
-                if not math.isfinite(loss_value):
-                    raise FloatingPointError(f"loss became {loss_value} at step {step}; lower lr or check data")
+                loss_value = _finite(loss, step)
             if main_process and log_now:
                 rate = seen / (time.perf_counter() - t0)
-                row = {"step": done, "loss": loss_value, "lr": lr,
-                       "grad_norm": float(grad_norm), "videos_per_s": round(rate, 2),
-                       "time": round(time.time(), 1)}
-                log.append(row)
-                log_file.write(json.dumps(row) + "\n")
-                log_file.flush()
+                files.write_log({"step": done, "loss": loss_value, "lr": lr,
+                           "grad_norm": float(grad_norm), "videos_per_s": round(rate, 2),
+                           "time": round(time.time(), 1)})
                 bar.set_postfix(loss=f"{loss_value:.4f}", vid_s=f"{rate:.1f}")
             if stop_at is not None and done == stop_at:
                 return {"run_dir": run_dir, "step": done, "loss": loss_value, "stopped": True}
-            if done % cfg.ckpt_every == 0 or done == cfg.steps:
-                save(done)
-            if main_process and cfg.preview_every and done % cfg.preview_every == 0:
-                preview(task, ema, cfg, run_dir / "previews" / f"step{done:06d}.gif")
+            files.checkpoint(done, task)
     finally:
-        if log_file is not None:
-            log_file.close()
         bar.close()
         if hasattr(batches, "close"):
             batches.close()
@@ -561,18 +489,11 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
     # 6. the result: EMA weights as a model file the pipelines can load
     if main_process:
         if start < cfg.steps:
-            save(cfg.steps)
+            files.save(cfg.steps)
         checkpoints.save_model(ema, run_dir / "model.safetensors", manifest=False,
                                extra={"train_config": asdict(cfg), "steps": cfg.steps})
-        try:
-            preview(task, ema, cfg, run_dir / "preview.gif")
-        except Exception as err:  # a preview must never cost the run
-            print(f"preview failed: {err}", file=sys.stderr)
-    if world > 1:
-        import torch.distributed as dist
-
-        dist.barrier()
-        dist.destroy_process_group()
+        preview(task, ema, run_dir / "preview.gif")
+    _teardown(world)
     return {"run_dir": run_dir, "step": cfg.steps, "loss": loss_value,
             "seconds": time.perf_counter() - t0}
 
@@ -586,7 +507,7 @@ def _parse_value(text: str) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="tinyvid train", description=__doc__.split("\n\n")[0])
-    p.add_argument("config", nargs="?", help="a preset name or a TOML file (configs/*.toml)")
+    p.add_argument("config", nargs="?", help="a preset name or a TOML file of TrainConfig fields")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                    help="override config fields, e.g. --set steps=100 lr=1e-4")
     p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint and start over")

@@ -7,7 +7,8 @@ import json
 import pytest
 import torch
 
-from tinyvid.metrics.detector import Detector, DetectorConfig, load_detector, save_detector
+from tinyvid.checkpoints import CheckpointError, load_model, save_model
+from tinyvid.nn.detector import Detector, DetectorConfig
 
 
 @pytest.fixture(scope="module")
@@ -51,24 +52,53 @@ def test_bad_videos_are_value_errors_saying_what_is_allowed(det, bad, match):
         det.features(bad)
 
 
-def test_save_and_load_round_trip_through_safetensors_and_json(det, tmp_path):
-    path = save_detector(det, tmp_path / "det.safetensors")
-    cfg = json.loads(path.with_suffix(".json").read_text())
-    assert cfg["feature_dim"] == det.cfg.feature_dim
+def test_save_and_load_round_trip_through_the_standard_checkpoint_format(det, tmp_path):
+    path = save_model(det, tmp_path / "det", fp16=True)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert meta["kind"] == "detector" and meta["config"]["feature_dim"] == det.cfg.feature_dim
     assert path.read_bytes()[:8] != b"\x80\x02\x8a\n"[:8]  # not a pickle
-    loaded = load_detector(path)
+    loaded = load_model(path)
+    assert isinstance(loaded, Detector) and not loaded.training
     x = torch.rand(2, 16, 1, 64, 64)
-    # fp16 storage: features agree to fp16 precision
+    # fp16 storage: features agree to fp16 precision, and differ from another detector's
     assert torch.allclose(loaded.features(x), det.features(x), atol=5e-2, rtol=5e-2)
+    torch.manual_seed(1)
+    other = Detector(DetectorConfig()).eval()
+    assert not torch.allclose(other.features(x), det.features(x), atol=5e-2, rtol=5e-2)
 
 
 def test_load_refuses_a_file_whose_hash_differs_from_the_manifest(det, tmp_path):
-    path = save_detector(det, tmp_path / "det.safetensors")
+    path = save_model(det, tmp_path / "det", fp16=True)
     (tmp_path / "MANIFEST").write_text("0" * 64 + "  det.safetensors\n")
-    with pytest.raises(ValueError, match="sha256"):
-        load_detector(path)
+    with pytest.raises(CheckpointError, match="sha256"):
+        load_model(path)
 
 
-def test_missing_weights_say_how_to_train_them(tmp_path):
-    with pytest.raises(FileNotFoundError, match="train-detector"):
-        load_detector(tmp_path / "nothing.safetensors")
+def test_a_detector_missing_from_the_manifest_is_refused_with_how_to_add_it(det, tmp_path):
+    path = save_model(det, tmp_path / "det", manifest=False)
+    with pytest.raises(CheckpointError, match=r"not listed .*sha256sum det.safetensors >> MANIFEST"):
+        load_model(path)
+
+
+def test_the_older_detector_format_converts_to_the_standard_one(det, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from safetensors.torch import save_file
+
+    old = tmp_path / "old.safetensors"
+    save_file({k: v.half() if v.is_floating_point() else v for k, v in det.state_dict().items()},
+              str(old))
+    config = json.loads(json.dumps(vars(det.cfg)))
+    old.with_suffix(".json").write_text(json.dumps({**config, "extra": {"command": "x", "seed": 3}}))
+    with pytest.raises(CheckpointError, match="convert_detector.py"):
+        load_model(old, check_hash=False)
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, str(root / "scripts/convert_detector.py"), str(old)],
+                   check=True, cwd=root, capture_output=True)
+    meta = json.loads(old.with_suffix(".json").read_text())
+    assert meta["kind"] == "detector" and meta["training"]["seed"] == 3
+    loaded = load_model(old)  # its MANIFEST line was written
+    x = torch.rand(2, 8, 1, 64, 64)
+    assert torch.allclose(loaded.features(x), det.features(x), atol=5e-2, rtol=5e-2)

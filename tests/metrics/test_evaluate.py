@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from tinyvid.metrics.detector import load_detector
+from tinyvid.metrics.detector import default_detector
 from tinyvid.metrics.evaluate import (
     evaluate_image_to_video,
     evaluate_interpolation,
@@ -32,7 +32,7 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def det():
-    return load_detector()
+    return default_detector()
 
 
 def real_generator(prompts, seeds):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tinyvid.metrics.detector import load_detector
+from tinyvid.metrics.detector import default_detector
 from tinyvid.metrics.fvd import frame_fid, fvd, real_videos, real_vs_real_floor
 from tinyvid.metrics.prompt import eval_prompts, prompt_accuracy, real_videos_for_prompts
 
@@ -26,12 +26,18 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def det():
-    return load_detector()
+    return default_detector()
 
 
 @pytest.fixture(scope="module")
 def sets():
     return real_videos(N, seed=[42, 0]), real_videos(N, seed=[42, 1])
+
+
+@pytest.fixture(scope="module")
+def floor(det, sets):
+    """FVD and per-frame FID between the two real sets: computed once, shared by the tests."""
+    return real_vs_real_floor(detector=det, sets=sets)
 
 
 def shuffle_frames(videos: torch.Tensor, seed: int = 0) -> torch.Tensor:
@@ -41,9 +47,8 @@ def shuffle_frames(videos: torch.Tensor, seed: int = 0) -> torch.Tensor:
     return videos[torch.arange(len(videos))[:, None], order]
 
 
-def test_shuffling_frames_leaves_frame_fid_at_the_floor_and_sends_fvd_far_above(det, sets):
+def test_shuffling_frames_leaves_frame_fid_at_the_floor_and_sends_fvd_far_above(det, sets, floor):
     a, b = sets
-    floor = real_vs_real_floor(detector=det, sets=(a, b))
     shuffled = shuffle_frames(b)
     # per-frame FID pools all frames, so the order cannot matter: same value, to rounding
     assert frame_fid(a, shuffled, det) == pytest.approx(floor["frame_fid"], rel=1e-6, abs=1e-9)
@@ -51,17 +56,15 @@ def test_shuffling_frames_leaves_frame_fid_at_the_floor_and_sends_fvd_far_above(
     assert fvd(a, shuffled, det) > 5 * floor["fvd"]
 
 
-def test_frozen_videos_raise_fvd_but_barely_move_frame_fid(det, sets):
+def test_frozen_videos_raise_fvd_but_barely_move_frame_fid(det, sets, floor):
     a, b = sets
-    floor = real_vs_real_floor(detector=det, sets=(a, b))
     frozen = b[:, :1].expand_as(b).contiguous()  # the first frame held for 16 frames
     assert fvd(a, frozen, det) > 5 * floor["fvd"]
     assert frame_fid(a, frozen, det) < 3 * floor["frame_fid"] + 1.0
 
 
-def test_noise_is_far_from_real_in_both_distances(det, sets):
+def test_noise_is_far_from_real_in_both_distances(det, sets, floor):
     a, b = sets
-    floor = real_vs_real_floor(detector=det, sets=(a, b))
     noise = torch.rand(b.shape, generator=torch.Generator().manual_seed(3))
     assert fvd(a, noise, det) > 10 * floor["fvd"]
     assert frame_fid(a, noise, det) > 20 * floor["frame_fid"]

@@ -116,4 +116,5 @@ def test_dit_presets_fit_the_cpu_budget_and_round_trip_through_json():
         cfg = getattr(DiTConfig, name)()
         assert DiTConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
         sizes[name] = sum(p.numel() for p in DiT(cfg).parameters())
-    assert sizes["tiny"] < 1e5 < 1e6 < sizes["default"] < sizes["large"] < 6e6
+    assert sizes["tiny"] < 1e5  # seconds on a CPU: tests and smoke runs
+    assert 1e6 < sizes["default"] < sizes["large"] < 6e6

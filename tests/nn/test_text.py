@@ -53,3 +53,24 @@ def test_bad_tokens_raise_clear_errors(encoder):
         encoder(torch.ones(9, dtype=torch.long))
     with pytest.raises(ValueError, match="int64"):
         encoder(torch.ones(1, 3))
+
+
+def test_the_text_encoder_covers_the_prompt_grammar_and_the_shipped_models_agree():
+    import itertools
+    import json
+    from pathlib import Path
+
+    from tinyvid.text import DIRECTIONS, MAX_TOKENS, VOCAB, caption, tokenize, words
+
+    cfg = TextEncoderConfig()
+    assert cfg.vocab_size == len(VOCAB) and cfg.max_len == MAX_TOKENS
+    prompts = [caption([d], k, speed) for d, k, speed in
+               itertools.product(range(10), DIRECTIONS, ("normal", "slow"))]
+    prompts += [caption([a, b]) for a, b in itertools.product(range(10), repeat=2)]
+    ids = tokenize(prompts)  # every prompt of the grammar fits and maps into the vocabulary
+    assert int(ids.max()) == cfg.vocab_size - 1 and ids.shape[1] == cfg.max_len
+    assert max(len(words(p)) for p in prompts) <= cfg.max_len
+    weights = Path(__file__).resolve().parents[2] / "tinyvid" / "weights"
+    for name in ("default_video.json", "image_video.json"):
+        text = json.loads((weights / name).read_text())["config"]["text"]
+        assert (text["vocab_size"], text["max_len"]) == (cfg.vocab_size, cfg.max_len), name

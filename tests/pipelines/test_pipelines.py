@@ -25,9 +25,47 @@ def test_text_to_video_shape_range_and_seeds(pipe):
     assert torch.equal(v, pipe.text_to_video("a 7 moving up-left", generator=g))
 
 
-def test_a_list_of_prompts_is_a_batch(pipe):
-    v = pipe.text_to_video(["a 7 moving up-left", "a 3 and a 5 bouncing"], num_frames=8, seed=0)
+class Spy:
+    """Records what the pipeline's model is called with (and still runs it)."""
+
+    def __init__(self, pipe):
+        self.model, self.calls = pipe.model, []
+
+    def __enter__(self):
+        forward = self.model.forward
+
+        def spy(x_t, t, cond):
+            self.calls.append((x_t.shape, cond))
+            return forward(x_t, t, cond)
+
+        self.model.forward = spy
+        return self.calls
+
+    def __exit__(self, *exc):
+        del self.model.forward
+
+
+def test_a_list_of_prompts_is_a_batch_with_each_row_its_own_prompt(pipe):
+    prompts = ["a 7 moving up-left", "a 3 and a 5 bouncing"]
+    with Spy(pipe) as calls:
+        v = pipe.text_to_video(prompts, num_frames=8, seed=0, guidance=1.0, steps=2, sampler="euler")
     assert v.shape == (2, 8, 1, S, S)
+    assert len(calls) == 2 and all(torch.equal(c.tokens, tokenize(prompts)) for _, c in calls)
+    one = pipe.text_to_video(prompts[1], num_frames=8, seed=0, guidance=1.0, steps=2, sampler="euler")
+    assert not torch.equal(one[0], v[0])  # row 0 was not made from prompt 1
+
+
+def test_the_pipeline_under_test_is_the_shipped_architecture(pipe):
+    import json
+
+    from tinyvid.checkpoints import config_dict, kind_of, read_config
+    from tinyvid.pipelines import WEIGHTS_DIR, random_pipeline
+
+    shipped = read_config(WEIGHTS_DIR / "default_video.json")
+    assert kind_of(pipe.model) == shipped["kind"] == "video_unet"
+    full = random_pipeline("default")
+    assert json.loads(json.dumps(config_dict(full.model.config))) == shipped["config"]
+    assert full.config.objective == shipped["pipeline"]["objective"]
 
 
 def test_image_to_video_starts_exactly_at_the_image(pipe):
@@ -61,7 +99,8 @@ def test_extend_appends_new_frames_over_several_windows(pipe):
 
     model.forward = spy
     try:
-        v = pipe.extend(video, 6, 3, seed=0, guidance=1.0, steps=1, sampler="euler")
+        v = pipe.extend(video, num_new_frames=6, context=3, seed=0, guidance=1.0, steps=1,
+                        sampler="euler")
     finally:
         del model.forward
     assert v.shape == (1, 11, 1, S, S)
@@ -101,15 +140,55 @@ def test_on_step_gets_pixel_previews(pipe):
     assert all(p.shape == (1, 4, 1, S, S) and p.min() >= 0 and p.max() <= 1 for _, _, p in seen)
 
 
-@pytest.mark.parametrize("sampler", ["euler", "heun"])
-def test_each_compatible_sampler_runs(pipe, sampler):
-    assert pipe.text_to_video("a 4 moving left", sampler=sampler, steps=1, seed=0).shape == (
-        1,
-        4,
-        1,
-        S,
-        S,
-    )
+def test_the_sampler_asked_for_is_the_one_that_runs(pipe):
+    with Spy(pipe) as euler:
+        a = pipe.text_to_video("a 4 moving left", sampler="euler", steps=3, guidance=1.0, seed=0)
+    with Spy(pipe) as heun:
+        b = pipe.text_to_video("a 4 moving left", sampler="heun", steps=3, guidance=1.0, seed=0)
+    assert len(euler) == 3 and len(heun) == 6  # Heun: two model calls a step
+    assert not torch.equal(a, b)
+
+
+def test_sample_options_are_the_same_as_keywords_and_keywords_win(pipe):
+    from tinyvid.pipelines import SampleOptions
+
+    opts = SampleOptions(seed=3, steps=2, guidance=1.5)
+    v = pipe.text_to_video("a 6 moving down", options=opts)
+    assert torch.equal(v, pipe.text_to_video("a 6 moving down", seed=3, steps=2, guidance=1.5))
+    assert torch.equal(pipe.text_to_video("a 6 moving down", options=opts, seed=4),
+                       pipe.text_to_video("a 6 moving down", seed=4, steps=2, guidance=1.5))
+    with pytest.raises(TypeError, match="unknown sampling option"):
+        pipe.text_to_video("a 6 moving down", stepz=2)
+
+
+@pytest.mark.parametrize(
+    "new, context, lo, hi, patch, plan",
+    [
+        (6, 3, 4, 8, 1, [(8, 5), (4, 1)]),  # a full window, then the shortest allowed one
+        (2, 2, 16, 16, 1, [(16, 2)]),  # a fixed-length model makes extra frames and drops them
+        (1, 3, 2, 8, 2, [(4, 1)]),  # whole spacetime patches: 3 + 1 -> 4
+        (3, 2, 2, 8, 2, [(6, 3)]),  # 2 + 3 -> 5 -> 6
+        (10, 4, 4, 8, 1, [(8, 4), (8, 4), (6, 2)]),
+    ],
+)
+def test_plan_extension(new, context, lo, hi, patch, plan):
+    from tinyvid.pipelines import plan_extension
+
+    assert plan_extension(new, context, lo, hi, patch) == plan
+
+
+def test_plan_extension_keeps_its_promises_and_refuses_a_full_context():
+    from tinyvid.pipelines import plan_extension
+
+    for new in range(1, 20):
+        for context in range(1, 7):
+            for patch in (1, 2):
+                plan = plan_extension(new, context, 2, 8, patch)
+                assert sum(k for _, k in plan) == new
+                assert all(2 <= w <= 8 and w % patch == 0 and 0 < k <= w - context
+                           for w, k in plan)
+    with pytest.raises(ValueError, match="context=7 leaves no room"):
+        plan_extension(3, 7, 2, 7, 2)
 
 
 BAD = [
@@ -122,7 +201,7 @@ BAD = [
     (dict(num_frames=2), r"num_frames=2 is out of range; allowed: \[4, 8\]"),
     (dict(num_frames=32), r"num_frames=32 is out of range"),
     (dict(guidance=-1.0), "guidance must be a number >= 0"),
-    (dict(sampler="ddim"), r"sampler 'ddim' is not available .* allowed: \['euler', 'heun'\]"),
+    (dict(sampler="ddim"), r"sampler 'ddim' cannot sample .* allowed: \['euler', 'heun'\]"),
     (dict(seed=0, generator=torch.Generator()), "seed= or generator=, not both"),
     (dict(seed=-1), "seed=-1 is out of range"),
 ]
@@ -201,7 +280,6 @@ def test_load_pipeline_names_the_missing_file_and_the_command(tmp_path):
 
 
 def test_saved_pipeline_loads_and_samples_the_same(pipe, tmp_path):
-    pytest.importorskip("tinyvid.checkpoints")
     from tinyvid.pipelines import save_pipeline
 
     paths = save_pipeline(pipe, tmp_path, name="toy")
@@ -212,3 +290,21 @@ def test_saved_pipeline_loads_and_samples_the_same(pipe, tmp_path):
         loaded.text_to_video("a 5 moving down", seed=0),
         pipe.text_to_video("a 5 moving down", seed=0),
     )
+
+
+def test_pipelines_that_share_an_autoencoder_store_it_once(pipe, tmp_path):
+    import json
+
+    from tinyvid.pipelines import random_pipeline, save_pipeline
+
+    save_pipeline(pipe, tmp_path, name="a", autoencoder="shared_autoencoder")
+    save_pipeline(pipe, tmp_path, name="b", autoencoder="shared_autoencoder")
+    files = sorted(p.name for p in tmp_path.glob("*.safetensors"))
+    assert files == ["a_video.safetensors", "b_video.safetensors", "shared_autoencoder.safetensors"]
+    assert json.loads((tmp_path / "b_video.json").read_text())["autoencoder"] == files[-1]
+    loaded = load_pipeline("b", device="cpu", folder=tmp_path)
+    assert torch.equal(loaded.text_to_video("a 1 moving up", seed=0),
+                       pipe.text_to_video("a 1 moving up", seed=0))
+    other = random_pipeline("tiny", pipe.config, seed=1)  # another autoencoder
+    with pytest.raises(ValueError, match="used by pipeline"):
+        save_pipeline(other, tmp_path, name="c", autoencoder="shared_autoencoder")

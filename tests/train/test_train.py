@@ -15,7 +15,7 @@ from tinyvid.train import PRESETS, TrainConfig, ema_update, load_config, lr_at, 
 
 
 def tiny(tmp_path, name="run", **kw):
-    return load_config("tiny-video", {"out_dir": str(tmp_path), "name": name, "steps": 6,
+    return load_config("tiny-video-dit", {"out_dir": str(tmp_path), "name": name, "steps": 6,
                                       "ckpt_every": 2, **kw})
 
 
@@ -82,7 +82,7 @@ def test_bad_configs_are_explained(bad, words):
 
 
 def test_unknown_preset_lists_presets():
-    with pytest.raises(ValueError, match="tiny-video"):
+    with pytest.raises(ValueError, match="tiny-video-dit"):
         load_config("nope")
 
 
@@ -102,20 +102,20 @@ def test_presets_are_valid_configs():
 def test_ddp_on_gloo_with_two_processes(tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS="1")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "-m", "tinyvid", "train", "tiny-video", "--set", f'out_dir="{tmp_path}"', "steps=3",
+           "-m", "tinyvid", "train", "tiny-video-dit", "--set", f'out_dir="{tmp_path}"', "steps=3",
            "ckpt_every=3", "threads=1"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
-    log = [json.loads(x) for x in (tmp_path / "tiny-video" / "log.jsonl").read_text().splitlines()]
+    log = [json.loads(x) for x in (tmp_path / "tiny-video-dit" / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log] == [1, 2, 3], "only rank 0 logs"
     assert log[-1]["videos_per_s"] > 0
-    assert (tmp_path / "tiny-video" / "model.safetensors").is_file()
+    assert (tmp_path / "tiny-video-dit" / "model.safetensors").is_file()
 
 
 def test_bench_train_reports_throughput(tmp_path, capsys):
     from tinyvid.benchmarks.train import main as bench
 
-    figures = bench(["tiny-video", "--steps", "1", "--json", str(tmp_path / "b.json")])
+    figures = bench(["tiny-video-unet", "--steps", "1", "--json", str(tmp_path / "b.json")])
     assert figures["videos_per_s"] > 0 and figures["gflop_per_step"] > 0
     assert "GFLOP/s" in capsys.readouterr().out
     assert json.loads((tmp_path / "b.json").read_text())["params"] == figures["params"]
@@ -124,7 +124,7 @@ def test_bench_train_reports_throughput(tmp_path, capsys):
 def test_the_detector_trains_on_the_shared_trainer_and_resumes_exactly(tmp_path):
     from tinyvid.checkpoints import load_model
     from tinyvid.metrics.detector import Detector
-    from tinyvid.metrics.train_detector import detector_batch
+    from tinyvid.tasks.detector import detector_batch
 
     a, b = detector_batch(4, 0, 7), detector_batch(4, 0, 7)
     assert torch.equal(a[0], b[0]), "batch k depends on (seed, k) only"
@@ -181,3 +181,24 @@ def test_temporal_layers_get_their_own_learning_rate():
     assert all(decay[n] == (0.05 if p.ndim >= 2 else 0.0) for n, p in model.named_parameters())
     plain = make_optimizer(model, TrainConfig())
     assert {g["lr_mult"] for g in plain.param_groups} == {1.0}
+
+
+def test_init_from_an_image_model_starts_the_video_model_as_that_model_per_frame(tmp_path):
+    from tinyvid.checkpoints import save_model
+    from tinyvid.nn.cond import Cond
+    from tinyvid.nn.unet import VideoUNet
+    from tinyvid.text import tokenize
+    from tinyvid.train import build_model
+
+    torch.manual_seed(0)
+    image = build_model(load_config("tiny-image-unet")).eval()
+    path = save_model(image, tmp_path / "image", manifest=False)
+    video = build_model(load_config("tiny-video-unet", {"init_from": str(path)})).eval()
+    assert type(video) is VideoUNet
+    x = torch.randn(2, 4, image.config.latent_channels, 16, 16)  # [B, T, c, h, w]
+    t, cond = torch.rand(2), Cond(tokens=tokenize(["a 1 moving up", "a 2 moving down"]))
+    with torch.no_grad():
+        assert torch.allclose(video(x, t, cond), image(x, t, cond), atol=1e-5)
+    dit = save_model(build_model(load_config("tiny-video-dit")), tmp_path / "dit", manifest=False)
+    with pytest.raises(ValueError, match="init_from holds a dit, not a video_unet"):
+        build_model(load_config("tiny-video-unet", {"init_from": str(dit)}))

@@ -1,7 +1,7 @@
 """Training-step throughput of a trainer config (``python -m tinyvid bench train``).
 
 Times full optimisation steps (data, latents, loss, backward, AdamW, EMA) of the trainer's own
-:class:`tinyvid.train.Task`, and counts the FLOPs of the forward and backward pass with
+:class:`tinyvid.tasks.Task`, and counts the FLOPs of the forward and backward pass with
 PyTorch's flop counter, so the figure is achieved GFLOP/s (TFLOP/s on a GPU), comparable with
 the machine's matmul throughput. Use it to plan a training budget.
 """
@@ -16,14 +16,15 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from tinyvid import inputs
 from tinyvid.benchmarks import machine, write_json
-from tinyvid.data import moving_mnist
-from tinyvid.train import PRESETS, Task, build_model, ema_update, load_config, pick_device
+from tinyvid.tasks import TASKS
+from tinyvid.train import PRESETS, build_model, ema_update, load_config
 
 
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(prog="tinyvid bench train", description=__doc__.split("\n\n")[0])
-    p.add_argument("config", nargs="?", default="video", help=f"preset ({', '.join(PRESETS)}) or TOML")
+    p.add_argument("config", nargs="?", default="video-unet", help=f"preset ({', '.join(PRESETS)}) or TOML")
     p.add_argument("--batch", type=int, default=None, help="override the config's batch size")
     p.add_argument("--steps", type=int, default=5, help="timed steps (after 2 warm-up steps)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
@@ -39,15 +40,15 @@ def main(argv: list[str] | None = None) -> dict:
     if cfg.autoencoder and not __import__("pathlib").Path(cfg.autoencoder).exists():
         print(f"{cfg.autoencoder} not found: timing with the stand-in latent (pixels folded 4×4)")
         cfg.autoencoder = ""
-    device = pick_device(cfg.device)
+    device = inputs.device(cfg.device)
     torch.manual_seed(0)
     model = build_model(cfg).to(device).train()
     ema = copy.deepcopy(model).requires_grad_(False)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
-    task = Task(cfg, device)
+    task = TASKS[cfg.task](cfg, device)
     autocast = device.type == "cuda" and cfg.amp
-    batches = [moving_mnist(cfg.batch_size, seed=k, num_frames=cfg.num_frames,
-                            num_digits=tuple(cfg.num_digits)) for k in range(args.steps + 2)]
+    stream = task.batches(0, 1, 0)
+    batches = [next(stream) for _ in range(args.steps + 2)]
 
     def step(k: int) -> float:
         g = torch.Generator().manual_seed(k)

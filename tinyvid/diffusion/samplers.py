@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 import torch
 from einops import rearrange
 
+from tinyvid import inputs
 from tinyvid.diffusion.schedules import (
     NoiseSchedule,
     flow_interpolate,
@@ -170,6 +171,37 @@ class FlowHeunSampler(FlowSampler):
         return x + h * slope, velocity_to_x1(slope, x, t)
 
 
+def check_objective(objective: str) -> str:
+    """``objective`` if it is one of :data:`OBJECTIVES`, else a ``ValueError``."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
+    return objective
+
+
+def samplers_for(objective: str) -> list[str]:
+    """The samplers that can read a model trained with ``objective``."""
+    return [s for s in SAMPLERS if check_objective(objective) in COMPATIBLE[s]]
+
+
+def default_sampler(objective: str) -> str:
+    """The best default: Heun for flow models, DDIM for eps/v diffusion models."""
+    return "heun" if check_objective(objective) == "flow" else "ddim"
+
+
+def check_sampler(sampler: str, objective: str) -> str:
+    """``sampler`` if it can sample a model trained with ``objective``, else a ``ValueError``
+    saying which samplers can (the one compatibility check of tinyvid)."""
+    fits = samplers_for(objective)
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r}; allowed: {SAMPLERS}")
+    if sampler not in fits:
+        raise ValueError(
+            f"sampler {sampler!r} cannot sample a model trained with objective {objective!r} "
+            f"(it reads {COMPATIBLE[sampler]} predictions); allowed: {fits}"
+        )
+    return sampler
+
+
 def make_sampler(
     sampler: str = "ddim",
     objective: str = "eps",
@@ -182,16 +214,7 @@ def make_sampler(
     A DDPM/DDIM sampler reads eps or v predictions of a VP diffusion model; Euler/Heun
     integrate a flow model's velocity. Anything else is a ``ValueError``.
     """
-    if objective not in OBJECTIVES:
-        raise ValueError(f"unknown objective {objective!r}; allowed: {OBJECTIVES}")
-    if sampler not in SAMPLERS:
-        raise ValueError(f"unknown sampler {sampler!r}; allowed: {SAMPLERS}")
-    if objective not in COMPATIBLE[sampler]:
-        fits = [s for s in SAMPLERS if objective in COMPATIBLE[s]]
-        raise ValueError(
-            f"sampler {sampler!r} cannot sample a model trained with objective {objective!r} "
-            f"(it reads {COMPATIBLE[sampler]} predictions); use one of {fits}"
-        )
+    check_sampler(sampler, objective)
     if sampler == "ddpm":
         return DDPMSampler(objective, schedule, clip_x0)
     if sampler == "ddim":
@@ -254,16 +277,22 @@ def iter_sample(
     noise: torch.Tensor | None = None,
     device: torch.device | str | None = None,
 ) -> Iterator[tuple[int, int, torch.Tensor, torch.Tensor]]:
-    """Run the sampler, yielding ``(step, total, x, x0_estimate)`` after each step (1..total).
+    """Run the sampler, yielding ``(step, total, x, x0_estimate)`` after each step (1..total);
+    the last ``x`` yielded is the sample.
 
-    Arguments as in :func:`sample`; the last ``x`` yielded is the sample.
+    model:     ``model(x_t, t, cond) -> prediction``, trained with ``objective``
+               ("eps" or "v" diffusion on ``schedule``; "flow" for rectified flow).
+    sampler:   "ddpm", "ddim" (``eta`` > 0 adds DDPM-like noise), "euler" or "heun" (flow).
+    steps:     any number >= 1 (Heun calls the model twice per step).
+    guidance:  classifier-free guidance weight ``w`` (1 = conditional only, no extra pass).
+    replace_known: also overwrite known frames at every step (see module docstring).
+    generator: seeds the starting noise and any per-step noise.
+    noise:     the starting noise, instead of drawing it.
     """
     # 1. check inputs
     shape = _check_shape(shape)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-    if guidance < 0:
-        raise ValueError(f"guidance must be >= 0, got {guidance}")
+    steps = inputs.integer(steps, "steps", 1)
+    guidance = inputs.guidance(guidance)
     solver = make_sampler(sampler, objective, schedule, eta, clip_x0)
     if noise is not None and tuple(noise.shape) != shape:
         raise ValueError(f"noise must have shape {list(shape)}, got {list(noise.shape)}")
@@ -312,47 +341,17 @@ def sample(
     shape,
     cond: Cond | None = None,
     *,
-    sampler: str = "ddim",
-    steps: int = 25,
-    guidance: float = 1.0,
-    generator: torch.Generator | None = None,
     on_step: Callable[[int, int, torch.Tensor], object] | None = None,
-    objective: str = "eps",
-    schedule: NoiseSchedule | None = None,
-    eta: float = 0.0,
-    replace_known: bool = False,
-    clip_x0: float | None = None,
-    noise: torch.Tensor | None = None,
-    device: torch.device | str | None = None,
+    **kwargs,
 ) -> torch.Tensor:
-    """Draw latent videos ``[B, T, c, h, w]`` from ``model``.
+    """Draw latent videos ``[B, T, c, h, w]`` from ``model``: :func:`iter_sample` run to the end.
 
-    model:     ``model(x_t, t, cond) -> prediction``, trained with ``objective``
-               ("eps" or "v" diffusion on ``schedule``; "flow" for rectified flow).
-    sampler:   "ddpm", "ddim" (``eta`` > 0 adds DDPM-like noise), "euler" or "heun" (flow).
-    steps:     any number >= 1 (Heun calls the model twice per step).
-    guidance:  classifier-free guidance weight ``w`` (1 = conditional only, no extra pass).
-    on_step:   ``on_step(step, total, x0_estimate)`` after each step, step = 1..total.
-    replace_known: also overwrite known frames at every step (see module docstring).
-    generator: seeds the starting noise and any per-step noise.
+    ``kwargs`` are :func:`iter_sample`'s (``sampler``, ``steps``, ``guidance``, ``generator``,
+    ``objective``, ``schedule``, ``eta``, ``replace_known``, ``clip_x0``, ``noise``, ``device``).
+    ``on_step(step, total, x0_estimate)`` is called after each step, step = 1..total.
     """
     out = None
-    for step, total, x, x0_hat in iter_sample(
-        model,
-        shape,
-        cond,
-        sampler=sampler,
-        steps=steps,
-        guidance=guidance,
-        generator=generator,
-        objective=objective,
-        schedule=schedule,
-        eta=eta,
-        replace_known=replace_known,
-        clip_x0=clip_x0,
-        noise=noise,
-        device=device,
-    ):
+    for step, total, x, x0_hat in iter_sample(model, shape, cond, **kwargs):
         out = x
         if on_step is not None:
             on_step(step, total, x0_hat)

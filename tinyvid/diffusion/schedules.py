@@ -17,7 +17,9 @@ The mapping: flow time ``t`` is diffusion time ``tau = 1 - t`` of a diffusion wi
 with the time direction). That path is not variance preserving (``alpha^2 + sigma^2 != 1``
 in the middle), so a flow model cannot be sampled with a VP ``NoiseSchedule`` and vice versa;
 the checkpoint config names its objective ("eps", "v" or "flow") and the samplers check it.
-``flow_to_diffusion_time`` / ``diffusion_to_flow_time`` are the only place the flip happens.
+Library code never converts one time into the other: flow losses and samplers run on flow time,
+diffusion ones on diffusion time. ``flow_to_diffusion_time`` / ``diffusion_to_flow_time``
+write the mapping down once, for the lessons and the tests.
 
 All ``t`` arguments are float tensors ``[B]`` (one time per video, shared by its frames), or
 a Python float / 0-d tensor meaning the same time for every video. They broadcast over

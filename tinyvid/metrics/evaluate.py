@@ -10,7 +10,7 @@ count, seconds. The generation side is any ``generate(prompts, seeds) -> videos`
 (and the image-to-video / interpolation counterparts), so the whole path is testable with fake
 generators; :func:`pipeline_generators` wraps ``tinyvid.pipelines.load_pipeline()``.
 
-FVD and FID here use our own Moving-MNIST detector (``tinyvid/metrics/detector.py``), not
+FVD and FID here use our own Moving-MNIST detector (:class:`tinyvid.nn.detector.Detector`), not
 I3D / Inception: they compare tinyvid models with each other, not with published numbers.
 """
 
@@ -27,6 +27,7 @@ from pathlib import Path
 
 import torch
 
+from tinyvid.checkpoints import load_model
 from tinyvid.metrics.detector import Detector, check_videos, default_detector
 from tinyvid.metrics.fvd import frame_fid, fvd
 from tinyvid.metrics.prompt import (
@@ -353,9 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     prompts = read_prompts(args.prompts) if args.prompts else eval_prompts(n, seed=args.seed)
     if args.prompts:
         modes = ["t2v"]  # a prompt file evaluates text-to-video
-    from tinyvid.metrics.detector import load_detector
-
-    det = load_detector(args.detector) if args.detector else default_detector()
+    det = load_model(args.detector) if args.detector else default_detector()
     config = {
         "prompts": len(prompts),
         "prompt_file": str(args.prompts) if args.prompts else None,

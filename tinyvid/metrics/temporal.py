@@ -20,29 +20,15 @@ from __future__ import annotations
 
 import torch
 
+from tinyvid.inputs import check_videos
+from tinyvid.nn.detector import centroid_tracks  # the detector reads it too
+
 JUMP_PX = 8.0  # default teleportation threshold: real digits move ≤ 3 px (≈ 4.3 px diagonally)
 
 
 def check_pixel_videos(videos: torch.Tensor, min_frames: int = 1, name: str = "videos") -> None:
     """Raise a ``ValueError`` unless ``videos`` is ``[B, T, C, H, W]`` float in ``[0, 1]``."""
-    if not isinstance(videos, torch.Tensor):
-        raise ValueError(
-            f"{name} must be a torch.Tensor [B, T, C, H, W], got {type(videos).__name__}"
-        )
-    if videos.ndim != 5:
-        raise ValueError(
-            f"{name} must be a video batch [B, T, C, H, W], got shape {tuple(videos.shape)}"
-        )
-    if videos.shape[0] < 1 or videos.shape[1] < min_frames:
-        raise ValueError(
-            f"{name} needs at least 1 video and {min_frames} frames, "
-            f"got shape {tuple(videos.shape)}"
-        )
-    if not videos.is_floating_point():
-        raise ValueError(f"{name} must be a float tensor in [0, 1], got dtype {videos.dtype}")
-    lo, hi = float(videos.min()), float(videos.max())
-    if not (lo >= -1e-3 and hi <= 1 + 1e-3):  # also catches NaN
-        raise ValueError(f"{name} must hold values in [0, 1], got min {lo:.3g}, max {hi:.3g}")
+    check_videos(videos, min_frames=min_frames, name=name)
 
 
 def relative_to_real(value: float, real_value: float) -> float:
@@ -70,25 +56,6 @@ def flicker_relative(generated: torch.Tensor, real: torch.Tensor) -> float:
 # ---------------------------------------------------------------------------------------------
 # centroid tracks: smoothness and teleportation
 # ---------------------------------------------------------------------------------------------
-def centroid_tracks(videos: torch.Tensor, background: float = 0.1) -> torch.Tensor:
-    """Intensity-weighted centre of mass of each frame, ``[B, T, 2]`` as ``(x, y)`` pixels.
-
-    Pixels at or below ``background`` are ignored (so faint haze does not drag the centroid
-    to the middle); a frame with nothing above it gets the canvas centre.
-    """
-    check_pixel_videos(videos)
-    B, T, C, H, W = videos.shape
-    w = (videos.mean(dim=2) - background).clamp(min=0)  # [B, T, H, W]
-    mass = w.sum(dim=(2, 3))  # [B, T]
-    xs = torch.arange(W, dtype=w.dtype)
-    ys = torch.arange(H, dtype=w.dtype)
-    cx = (w.sum(dim=2) * xs).sum(dim=2)  # [B, T]
-    cy = (w.sum(dim=3) * ys).sum(dim=2)  # [B, T]
-    centre = torch.tensor([(W - 1) / 2, (H - 1) / 2], dtype=w.dtype)
-    c = torch.stack([cx, cy], dim=-1) / mass.clamp(min=1e-8)[..., None]  # [B, T, 2]
-    return torch.where((mass > 1e-6)[..., None], c, centre)  # [B, T, 2]
-
-
 def smoothness(videos: torch.Tensor, background: float = 0.1) -> torch.Tensor:
     """Mean centroid acceleration ``|c_{t+1} - 2 c_t + c_{t-1}|`` per video, ``[B]`` px/frame².
 

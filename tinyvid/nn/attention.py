@@ -61,19 +61,24 @@ class SelfAttention(nn.Module):
         return self.out(o)
 
 
-class SpatialAttention(nn.Module):
+class _PreNormAttention(nn.Module):
+    """A residual pre-norm self-attention block over ``dim``-channel videos; each subclass says
+    which tokens attend to each other (how its ``forward`` cuts ``[B, T, C, H, W]`` up)."""
+
+    def __init__(self, dim: int, heads: int = 4, zero_init_out: bool = False):
+        super().__init__()
+        self.dim = dim
+        self.norm = nn.LayerNorm(dim)
+        self.attn = SelfAttention(dim, heads, zero_init_out=zero_init_out)
+
+
+class SpatialAttention(_PreNormAttention):
     """Each frame attends within itself: ``[B, T, C, H, W] -> [B, T, C, H, W]``.
 
     Tokens are the ``H*W`` positions of one frame, frames never see each other: this is the
     image model's attention, applied to ``B*T`` images. Positions come from the surrounding
     model (U-Net convolutions or DiT's patch position embedding).
     """
-
-    def __init__(self, dim: int, heads: int = 4):
-        super().__init__()
-        self.dim = dim
-        self.norm = nn.LayerNorm(dim)
-        self.attn = SelfAttention(dim, heads)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, self.dim)
@@ -83,7 +88,7 @@ class SpatialAttention(nn.Module):
         return rearrange(tokens, "(b t) (h w) c -> b t c h w", b=B, h=H)  # [B, T, C, H, W]
 
 
-class TemporalAttention(nn.Module):
+class TemporalAttention(_PreNormAttention):
     """Each position attends across frames: ``[B, T, C, H, W] -> [B, T, C, H, W]``.
 
     Tokens are the ``T`` frames at one ``(h, w)``; positions never see each other. Attention is
@@ -106,12 +111,9 @@ class TemporalAttention(nn.Module):
         frame_embedding: bool = True,
         zero_init_out: bool = False,
     ):
-        super().__init__()
-        self.dim = dim
+        super().__init__(dim, heads, zero_init_out)
         self.causal = causal
         self.frame_embedding = frame_embedding
-        self.norm = nn.LayerNorm(dim)
-        self.attn = SelfAttention(dim, heads, zero_init_out=zero_init_out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, self.dim)
@@ -142,19 +144,13 @@ class FactorizedSpaceTimeAttention(nn.Module):
         return self.temporal(self.spatial(x))  # [B, T, C, H, W]
 
 
-class FullSpaceTimeAttention(nn.Module):
+class FullSpaceTimeAttention(_PreNormAttention):
     """Every one of the ``T*H*W`` tokens attends to every other: the expensive baseline.
 
     ``[B, T, C, H, W] -> [B, T, C, H, W]``. Quadratic in ``T*H*W``; exact where factorized is an
     approximation. Positions must come from the surrounding model (DiT adds spacetime position
     embeddings to its patches).
     """
-
-    def __init__(self, dim: int, heads: int = 4):
-        super().__init__()
-        self.dim = dim
-        self.norm = nn.LayerNorm(dim)
-        self.attn = SelfAttention(dim, heads)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, self.dim)

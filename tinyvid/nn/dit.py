@@ -40,7 +40,7 @@ class DiTConfig:
     latent_channels: int = 8  # c of the autoencoder latent (8x8x8 by default)
     patch_size: int = 1  # p: an 8x8 latent with p=1 gives 64 tokens per frame
     patch_frames: int = 1  # pt: frames per patch; 1 keeps every frame's own tokens
-    dim: int = 128  # token width; 128 x 4 blocks is ~1.7 M parameters (FIGURES.md)
+    dim: int = 128  # token width; 128 x 4 blocks is 1.8 M parameters
     depth: int = 4  # transformer blocks
     heads: int = 4  # 32 features per head
     mlp_ratio: float = 4.0  # MLP hidden width = mlp_ratio * dim, as in ViT/DiT
@@ -69,7 +69,8 @@ class DiTConfig:
 
     @classmethod
     def default(cls, **overrides) -> DiTConfig:
-        """The shipped video model's size: width 128, 4 factorized blocks (~1.9 M parameters)."""
+        """The ``video-dit`` training preset's size: width 128, 4 factorized blocks (1.8 M
+        parameters), close to the shipped video model (a ``VideoUNet``, 2.1 M)."""
         return cls(**overrides)
 
     @classmethod

@@ -27,6 +27,11 @@ def check_video(x: torch.Tensor, channels: int | None = None, name: str = "x") -
         )
 
 
+def with_tuples(d: dict, keys: tuple[str, ...]) -> dict:
+    """A copy of the config dict ``d`` with its ``keys`` made tuples (JSON stores lists)."""
+    return {k: tuple(v) if k in keys else v for k, v in d.items()}
+
+
 def check_time(t: torch.Tensor, batch: int) -> torch.Tensor:
     """Return diffusion time as a float ``[B]`` tensor, or raise a ``ValueError``.
 

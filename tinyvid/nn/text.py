@@ -17,12 +17,13 @@ import torch
 from torch import nn
 
 from tinyvid.nn.attention import SelfAttention
+from tinyvid.text import MAX_TOKENS, VOCAB
 
 
 @dataclass
 class TextEncoderConfig:
-    vocab_size: int = 25  # len(tinyvid.text.VOCAB), index 0 = "<pad>"
-    max_len: int = 8  # tinyvid.text.MAX_TOKENS: the longest prompt of the grammar fits
+    vocab_size: int = len(VOCAB)  # the prompt grammar's words, index 0 = "<pad>"
+    max_len: int = MAX_TOKENS  # the longest prompt of the grammar fits
     dim: int = 64  # the grammar has ~25 words; 64 features is plenty
     depth: int = 2  # two layers let "moving" + "left" combine into one direction feature
     heads: int = 4

@@ -33,6 +33,7 @@ from tinyvid.nn.layers import (
     check_video,
     group_norm,
     known_frames_input,
+    with_tuples,
 )
 from tinyvid.nn.text import TextEncoder, TextEncoderConfig
 
@@ -67,10 +68,7 @@ class UNetConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> UNetConfig:
-        d = dict(d)
-        for key in ("channels", "attention_levels"):
-            if key in d:
-                d[key] = tuple(d[key])
+        d = with_tuples(d, ("channels", "attention_levels"))
         d["text"] = TextEncoderConfig.from_dict(d.get("text", {}))
         return cls(**d)
 

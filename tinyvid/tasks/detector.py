@@ -1,26 +1,16 @@
-"""Train the evaluation detector (:mod:`tinyvid.metrics.detector`) on fresh Moving MNIST.
+"""The evaluation detector's task (:class:`tinyvid.nn.detector.Detector`): classification losses.
 
 Every batch is generated on the fly from ``seed=[seed, step]`` (a mix of one- and two-digit
 videos, training glyphs, lightly distorted by random affine maps so the detector generalises
-to glyphs it never saw). Held-out accuracy is measured on ``split="test"`` glyphs (never used
-in training) with seeds ``[seed, EVAL_OFFSET + i]``, disjoint from the training seeds.
-
-    python -m tinyvid train-detector            # ≈ 5 min on 2 idle CPU cores (the trainer's
-                                                # `detector` preset, then calibrate and ship)
-    python -m tinyvid.metrics.train_detector --steps 200 --out /tmp/det.safetensors   # a smoke run
-
-Writes ``tinyvid/weights/detector.safetensors`` (fp16), ``detector.json`` (config + the training
-record) and the file's sha256 in ``tinyvid/weights/MANIFEST``.
+to glyphs it never saw). Held-out accuracy (:func:`evaluate`) is measured on ``split="test"``
+glyphs (never used in training) with seeds ``[seed, EVAL_OFFSET + i]``, disjoint from the
+training seeds. ``python -m tinyvid train-detector`` (:mod:`tinyvid.cli_train_detector`) trains
+with this task, calibrates, measures and ships.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-import shlex
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -28,12 +18,10 @@ import torch.nn.functional as F
 from einops import rearrange
 
 from tinyvid.data import DigitBank, load_digit_bank, moving_mnist
-from tinyvid.metrics.detector import (
-    DEFAULT_WEIGHTS,
-    Detector,
-    save_detector,
-    sha256,
-)
+from tinyvid.nn.detector import Detector
+from tinyvid.tasks.base import Task
+
+FRAMES_PER_VIDEO = 3  # frames of each training video the frame branch sees
 
 EVAL_OFFSET = 1_000_000  # held-out seeds are [seed, EVAL_OFFSET + i]; training uses [seed, step]
 
@@ -162,63 +150,21 @@ def detector_batch(batch_size: int, seed: int, k: int):
                         bank=_BANK_CACHE["bank"])
 
 
+class DetectorTask(Task):
+    """Batches of :func:`detector_batch` (made in this process: its glyph bank is cached here)
+    and the sum of the heads' :func:`losses`; no preview (held-out accuracy is its figure)."""
 
-def main(argv: list[str] | None = None) -> int:
-    """Train with the shared trainer (preset ``detector``), then calibrate, measure and ship."""
-    from tinyvid.checkpoints import load_model, record_in_manifest
-    from tinyvid.train import load_config, train
+    def batches(self, start, world, rank, workers=0, pin=False):
+        cfg = self.cfg
+        k = start * world + rank
+        while True:
+            yield detector_batch(cfg.batch_size, cfg.seed, k)
+            k += world
 
-    argv = list(sys.argv[1:] if argv is None else argv)
-    ap = argparse.ArgumentParser(
-        prog="python -m tinyvid train-detector", description=__doc__.split("\n")[0]
-    )
-    ap.add_argument("--steps", type=int, default=3000, help="optimizer steps (default 3000)")
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=1.5e-3)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
-    ap.add_argument("--eval-videos", type=int, default=1000, help="held-out videos per eval")
-    ap.add_argument("--out-dir", default="runs", help="where the training run lives")
-    ap.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
-    ap.add_argument("--no-manifest", action="store_true", help="don't touch MANIFEST")
-    ap.add_argument("--fresh", action="store_true", help="start over instead of resuming")
-    args = ap.parse_args(argv)
-    if args.steps < 1 or args.batch_size < 2:
-        raise ValueError(
-            f"--steps must be ≥ 1 and --batch-size ≥ 2, got {args.steps}, {args.batch_size}"
-        )
-    cfg = load_config("detector", {"steps": args.steps, "batch_size": args.batch_size,
-                                   "lr": args.lr, "seed": args.seed, "threads": args.threads,
-                                   "out_dir": args.out_dir,
-                                   "warmup_steps": min(100, max(1, args.steps // 30))})
-    t0 = time.time()
-    result = train(cfg, resume=not args.fresh)
-    train_s = time.time() - t0
-    det = load_model(result["run_dir"] / "model.safetensors", check_hash=False)  # the EMA
-    acc = evaluate(det, args.seed, n=args.eval_videos)  # recalibrates BatchNorm first
-    print(f"trained {args.steps} steps in {train_s:.0f}s")
-    print(
-        f"held-out ({args.eval_videos} single-digit + {args.eval_videos} two-digit "
-        "test-glyph videos): " + ", ".join(f"{k} {x:.4f}" for k, x in acc.items()),
-        flush=True,
-    )
-    det.cfg.extra = {
-        "command": ("python -m tinyvid train-detector " + shlex.join(argv)).strip(),
-        "trainer_preset": "detector",
-        "seed": args.seed,
-        "steps": args.steps,
-        "batch_size": args.batch_size,
-        "train_seconds": round(train_s, 1),
-        "threads": args.threads,
-        "held_out": {k: round(x, 4) for k, x in acc.items()},
-        "held_out_videos": args.eval_videos,
-    }
-    path = save_detector(det.eval(), args.out)
-    if not args.no_manifest:
-        record_in_manifest(path)
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB), sha256 {sha256(path)}")
-    return 0
+    def preview(self, ema, path, seed=0):
+        return None  # nothing to look at
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    def loss(self, model, batch, g):
+        videos, labels, _ = batch
+        videos = videos.to(self.device, non_blocking=True)
+        return sum(losses(model, videos, labels, FRAMES_PER_VIDEO, g).values())

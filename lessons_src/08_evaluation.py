@@ -22,8 +22,9 @@ import torch
 
 import tinyvid
 from exercises import check
+from tinyvid.checkpoints import sha256
 from tinyvid.metrics import frechet, temporal
-from tinyvid.metrics.detector import DEFAULT_WEIGHTS, default_detector, sha256
+from tinyvid.metrics.detector import DEFAULT_WEIGHTS, default_detector
 from tinyvid.metrics.evaluate import FLOOR_SEED, REF_SEED
 from tinyvid.metrics.frechet import frechet_distance_from_features
 from tinyvid.metrics.fvd import fvd

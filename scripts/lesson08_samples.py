@@ -35,7 +35,8 @@ import numpy as np
 import torch
 
 from tinyvid import load_pipeline
-from tinyvid.metrics.detector import DEFAULT_WEIGHTS, default_detector, sha256
+from tinyvid.checkpoints import sha256
+from tinyvid.metrics.detector import DEFAULT_WEIGHTS, default_detector
 from tinyvid.metrics.evaluate import FLOOR_SEED, REF_SEED
 from tinyvid.metrics.prompt import eval_prompts, real_videos_for_prompts
 from tinyvid.metrics.temporal import centroid_jumps, flicker, smoothness

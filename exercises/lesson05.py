@@ -27,9 +27,10 @@ def _per_video(values: torch.Tensor) -> torch.Tensor:
     return rearrange(values, "b -> b 1 1 1 1")
 
 
-def _per_frame(values: torch.Tensor) -> torch.Tensor:
-    """The mistake: one value per *frame* index (axis 1), not per video."""
-    return rearrange(values, "b -> 1 b 1 1 1")
+# A level or time put on the wrong axis (one per frame, or [B] against W) broadcasts only when
+# the sizes happen to match and raises on the other cases, so it cannot be named as a known
+# mistake (that needs an output on every case): the first case of each exercise has matching
+# sizes and a label that names the trap instead.
 
 
 # ------------------------------------------------------------------------------------ add_noise
@@ -45,8 +46,8 @@ def _add_noise_spec(x0, noise, alpha_bar):
     return out
 
 
-def _noise_with(x0, noise, alpha_bar, *, data_w=None, noise_w=None, axis=_per_video):
-    a = axis(alpha_bar)
+def _noise_with(x0, noise, alpha_bar, *, data_w=None, noise_w=None):
+    a = _per_video(alpha_bar)
     data_w = a.sqrt() if data_w is None else data_w(a)
     noise_w = (1 - a).sqrt() if noise_w is None else noise_w(a)
     return data_w * x0 + noise_w * noise
@@ -73,11 +74,6 @@ NOISE_MISTAKES = [
     (
         "data and noise swapped: alpha_bar is the share of the *data* (1 = clean)",
         lambda x0, n, a: _noise_with(n, x0, a),
-    ),
-    (
-        "alpha_bar spread over the frame axis (one level per frame, axis 1): it is one level per "
-        "video, axis 0, shared by all its frames",
-        lambda x0, n, a: _noise_with(x0, n, a, axis=_per_frame),
     ),
     (
         "the first video's alpha_bar used for the whole batch: every video has its own",
@@ -283,8 +279,8 @@ def _flow_spec(noise, data, t):
     return x_t, target
 
 
-def _flow_with(noise, data, t, *, sign=1, diffusers=False, axis=_per_video):
-    s = axis(t)
+def _flow_with(noise, data, t, *, sign=1, diffusers=False):
+    s = _per_video(t)
     if diffusers:  # sigma = t: x = (1 - sigma)·data + sigma·noise, target noise - data
         return (1 - s) * data + s * noise, noise - data
     return (1 - s) * noise + s * data, sign * (data - noise)
@@ -317,17 +313,12 @@ def _flow_with(noise, data, t, *, sign=1, diffusers=False, axis=_per_video):
             "t = 1 at the data",
             lambda n, d, t: _flow_with(n, d, t, diffusers=True),
         ),
-        (
-            "t spread over the frame axis (one time per frame, axis 1): one time per video, "
-            "axis 0, shared by all frames",
-            lambda n, d, t: _flow_with(n, d, t, axis=_per_frame),
-        ),
     ],
 )
 def flow_matching_pair(gen: torch.Generator):
     """Random videos and times; B = T; batch 1, T = 1; both ends of the path."""
     yield from _two_videos_and_levels(gen, [
-        ((3, 3, 2, 4, 5), "B = T = 3"),
+        ((3, 3, 2, 4, 5), "B = T = 3, so a time on the frame axis still broadcasts"),
         ((2, 6, 1, 5, 5), "random shape"),
         ((1, 1, 4, 3, 3), "batch 1, T = 1"),
         ((4, 2, 2, 6, 3), "batch 4, each video at its own time"),
@@ -347,15 +338,11 @@ def _v_to_x0_spec(x_t, v, alpha_bar):
     return out
 
 
-def _x0_with(x_t, v, alpha_bar, *, alpha=torch.sqrt, sign=-1, eps_formula=False, axis=_per_video):
-    a = axis(alpha_bar)
+def _x0_with(x_t, v, alpha_bar, *, alpha=torch.sqrt, sign=-1, eps_formula=False):
+    a = _per_video(alpha_bar)
     if eps_formula:  # v read as if it were eps
         return (x_t - (1 - a).sqrt() * v) / a.sqrt()
     return alpha(a) * x_t + sign * (1 - a).sqrt() * v
-
-
-def _last_axis(values):
-    return values  # not reshaped: [B] lines up with the last axis (W), not with the batch
 
 
 @exercise(
@@ -386,11 +373,6 @@ def _last_axis(values):
         (
             "the eps conversion (x_t − σ·v)/α applied to v: v = α·eps − σ·x0 needs its own inverse",
             lambda x, v, a: _x0_with(x, v, a, eps_formula=True),
-        ),
-        (
-            "alpha_bar not reshaped: a [B] tensor lines up with the last axis (W), not with the "
-            "batch; reshape it to [B, 1, 1, 1, 1]",
-            lambda x, v, a: _x0_with(x, v, a, axis=_last_axis),
         ),
     ],
 )

@@ -73,9 +73,10 @@ def _vec(gen: torch.Generator, d: int, scale: float = 1.0) -> torch.Tensor:
         "Σ₁Σ₂ is not symmetric, so eigh does not apply to it directly. Either "
         "scipy.linalg.sqrtm(Σ₁ @ Σ₂).real, or: A = Σ₁^½ from eigh (V diag(√λ) Vᵀ), then "
         "tr((Σ₁Σ₂)^½) = Σ √eigenvalues of the symmetric A Σ₂ A. Clamp tiny negative eigenvalues at 0.",
-        "w, v = torch.linalg.eigh(sigma1); a = (v * w.clamp(min=0).sqrt()) @ v.T; "
-        "tr = torch.linalg.eigvalsh(a @ sigma2 @ a).clamp(min=0).sqrt().sum(); "
-        "return float(((mu1 - mu2) ** 2).sum() + sigma1.trace() + sigma2.trace() - 2 * tr)",
+        "Work in float64. Σ₁^½: eigh of Σ₁, the eigenvectors scaled by the square roots of the "
+        "clamped eigenvalues, times the transposed eigenvectors. The eigenvalues of Σ₁^½ Σ₂ Σ₁^½ "
+        "(eigvalsh), clamped at 0, give the trace term as the sum of their square roots. Return "
+        "a Python float, never below 0.",
     ],
     mistakes=[
         ("you left out the cross term −2·tr((Σ₁Σ₂)^½): without it two identical Gaussians are "
@@ -124,16 +125,16 @@ def _fvd_spec(real, generated):
     return _frechet_spec(*stats(real), *stats(generated))
 
 
-def _fvd_with(real, generated, ddof: int = 1, centre: bool = True, rows_as_variables: bool = False):
-    """The reference with one part swapped: N vs N - 1, no centring, or the covariance of the
-    rows (what torch.cov(f) and np.cov(f) give) instead of the columns."""
+def _fvd_with(real, generated, ddof: int = 1, centre: bool = True):
+    """The reference with one part swapped: N vs N - 1, or no centring.
+
+    The covariance of the rows (torch.cov(f), np.cov(f)) is [N, N]: it fits the [D] mean only
+    when N = D and raises on the other cases, so it cannot be named as a known mistake; the
+    first case (N = D) carries a label that names the trap instead."""
 
     def stats(f):
         f = f.double()
         mu = f.mean(dim=0)  # [D]
-        if rows_as_variables:
-            c = f - f.mean(dim=1, keepdim=True)  # [N, D]
-            return mu, c @ c.T / (f.shape[1] - 1)  # [N, N]
         c = f - mu if centre else f
         return mu, c.T @ c / (f.shape[0] - ddof)
 
@@ -161,16 +162,14 @@ def _feats(gen: torch.Generator, n: int, d: int, shift: float = 0.0, scale: floa
         "The covariance is (f − μ)ᵀ(f − μ) / (N − 1): centred, [D, D], unbiased like np.cov and "
         "torch.cov. Careful: torch.cov and np.cov treat *rows* as variables, so they want f.T "
         "(or np.cov(f, rowvar=False)).",
-        "def stats(f): mu = f.mean(0); return mu, torch.cov(f.T); "
-        "return frechet_distance(*stats(real), *stats(generated))",
+        "Write a small helper that turns one feature set into its (mean, covariance) pair, call "
+        "it on both sets, and hand the four results to the Fréchet distance in the order μ₁, Σ₁, "
+        "μ₂, Σ₂.",
     ],
     mistakes=[
         ("you divided by N: the covariance FVD uses is the unbiased one, divided by N − 1 "
          "(np.cov and torch.cov do that); with few samples the two differ a lot",
          lambda r, g: _fvd_with(r, g, ddof=0)),
-        ("covariance over the wrong axis: rows are videos (samples) and columns are features; "
-         "torch.cov(f) and np.cov(f) treat rows as variables, so pass f.T",
-         lambda r, g: _fvd_with(r, g, rows_as_variables=True)),
         ("you did not subtract the mean before the covariance (that is a second moment, not a "
          "covariance)",
          lambda r, g: _fvd_with(r, g, centre=False)),
@@ -227,8 +226,9 @@ def _tr(rows) -> torch.Tensor:
         "average per track.",
         "tracks[:, 2:] − 2·tracks[:, 1:-1] + tracks[:, :-2] is [B, T − 2, 2]; its Euclidean "
         "length is .norm(dim=-1). With T < 3 there is no acceleration: return zeros.",
-        "if tracks.shape[1] < 3: return tracks.new_zeros(len(tracks)); "
-        "return (tracks[:, 2:] - 2 * tracks[:, 1:-1] + tracks[:, :-2]).norm(dim=-1).mean(1)",
+        "Handle T < 3 first (zeros, one per track, same dtype). Otherwise: the second "
+        "differences of the positions, their Euclidean lengths over the last axis, then the "
+        "mean over the frame axis.",
     ],
     mistakes=[
         ("you measured velocity (c_t − c_{t−1}), not acceleration: constant-velocity motion "
@@ -266,6 +266,9 @@ def _shuffle_spec(videos, perms):
     return torch.stack([torch.stack([videos[b, int(perms[b, t])] for t in range(T)]) for b in range(B)])
 
 
+# Shuffling across videos (perms used as a batch index) works only while T <= B and raises on
+# the other cases, so it cannot be named as a known mistake; the first case (more videos than
+# frames) carries a label that names the trap instead.
 def _perms(gen: torch.Generator, B: int, T: int) -> torch.Tensor:
     return torch.stack([torch.randperm(T, generator=gen) for _ in range(B)])  # [B, T]
 
@@ -284,7 +287,8 @@ def _perms(gen: torch.Generator, B: int, T: int) -> torch.Tensor:
         "Advanced indexing with two index tensors that broadcast: a batch index of shape [B, 1] "
         "and perms of shape [B, T] pick videos[b, perms[b, t]] for every (b, t). "
         "(videos[:, perms] is not it: it applies every permutation to every video.)",
-        "return videos[torch.arange(videos.shape[0])[:, None], perms]",
+        "The batch index is torch.arange over the number of videos, made a column [B, 1]; put "
+        "it in the first index position and perms in the second: one indexing step, no loop.",
     ],
     mistakes=[
         ("you applied the first video's permutation to every video: each video has its own row "
@@ -293,9 +297,6 @@ def _perms(gen: torch.Generator, B: int, T: int) -> torch.Tensor:
         ("you used the inverse permutation: out[b, t] must be videos[b, perms[b, t]] (gather), "
          "you wrote videos[b, t] to position perms[b, t] (scatter)",
          lambda v, p: v[torch.arange(v.shape[0])[:, None], p.argsort(dim=1)]),
-        ("wrong axis: you moved frames across videos (axis 0, the batch) instead of within each "
-         "video (axis 1, time)",
-         lambda v, p: v[p, torch.arange(p.shape[1])[None]]),
     ],
 )
 def shuffle_frames(gen: torch.Generator):
@@ -338,7 +339,8 @@ def _cos(a, b):
         "row i), negative values raised to 0, then scaled by w.",
         "torch.nn.functional.cosine_similarity(image_emb, text_emb, dim=-1) gives [N]; "
         ".clamp(min=0) does the max(·, 0). Use the w you are given: the checks try several.",
-        "return w * torch.nn.functional.cosine_similarity(image_emb, text_emb, dim=-1).clamp(min=0)",
+        "Three operations on [N, D] inputs: the row-wise cosine similarity (over the last axis), "
+        "negatives raised to 0, then the product with the w argument (not a constant).",
     ],
     mistakes=[
         ("you used w = 2.5 whatever w was passed: use the argument (torchmetrics, for example, "

@@ -103,7 +103,7 @@ MUTANTS = {
         ("alpha_bar instead of its square root", _noise_no_sqrt, "square root"),
         ("noise weight 1 - alpha_bar", _noise_half_sqrt, "noise weight must be sqrt"),
         ("data and noise swapped", _noise_swapped, "swapped"),
-        ("per-frame levels (frame axis)", _noise_per_frame, "one level per frame"),
+        ("per-frame levels (frame axis)", _noise_per_frame, "time axis in the wrong place"),
         ("the first video's level for all (a constant)", _noise_first_level, "first video"),
         ("alpha_bar not reshaped", _noise_not_reshaped, "raised"),
         ("data not shrunk", _noise_variance_added, "wrong values"),
@@ -126,7 +126,7 @@ MUTANTS = {
     "flow_matching_pair": [
         ("velocity sign flipped", lambda n, d, t: _flow(n, d, t, sign=-1), "wrong way"),
         ("diffusers' sigma convention", lambda n, d, t: _flow(n, d, t, diffusers=True), "diffusers"),
-        ("per-frame t", lambda n, d, t: _flow(n, d, t, axis=_f), "one time per frame"),
+        ("per-frame t", lambda n, d, t: _flow(n, d, t, axis=_f), "time on the frame axis"),
         ("weights swapped, target right", lambda n, d, t: _flow(n, d, t, swap_weights=True), "wrong values[0]"),
         ("velocity scaled by t", lambda n, d, t: _flow(n, d, t, scale_t=True), "wrong values[1]"),
     ],
@@ -135,6 +135,6 @@ MUTANTS = {
         ("sign of v flipped", lambda x, v, a: _x0(x, v, a, sign=1), "sign"),
         ("eps formula used for v", lambda x, v, a: _x0(x, v, a, eps=True), "eps conversion"),
         ("alpha and sigma swapped", lambda x, v, a: _x0(x, v, a, swap=True), "wrong values"),
-        ("alpha_bar not reshaped", lambda x, v, a: _x0(x, v, a, reshape=False), "not reshaped"),
+        ("alpha_bar not reshaped", lambda x, v, a: _x0(x, v, a, reshape=False), "level on the wrong axis"),
     ],
 }

@@ -194,8 +194,8 @@ MUTANTS = {
     ],
     "fvd_from_features": [
         ("biased covariance (÷N)", _biased, "unbiased"),
-        ("torch.cov over the wrong axis", _cov_wrong_axis, "wrong axis"),
-        ("np.cov without transposing", _np_cov_no_transpose, "wrong axis"),
+        ("torch.cov over the wrong axis", _cov_wrong_axis, "rows vs columns"),
+        ("np.cov without transposing", _np_cov_no_transpose, "rows vs columns"),
         ("second moment, not centred", _not_centred, "subtract the mean"),
         ("mean over features", _mean_over_features, "wrong"),
     ],
@@ -210,7 +210,7 @@ MUTANTS = {
     "shuffle_frames": [
         ("video 0's order for all", _first_order_for_all, "first video's permutation"),
         ("inverse permutation", _inverse, "inverse"),
-        ("shuffles the batch axis", _batch_axis, "wrong axis"),
+        ("shuffles the batch axis", _batch_axis, "more videos than frames"),
         ("every order on every video", _every_order_every_video, "shape"),
         ("gather on the batch axis", _gather_wrong_dim, "wrong"),
     ],

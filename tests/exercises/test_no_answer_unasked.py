@@ -41,7 +41,8 @@ def _squash(text: str) -> str:
 def _reference_statements(fn) -> tuple[list[str], list[str]]:
     """The reference's simple statements (docstring and shape unpacking left out), and its
     return expressions (the answer itself), whitespace squashed."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    source = textwrap.dedent(inspect.getsource(fn))
+    tree = ast.parse(source)
     statements, answers = [], []
     for node in ast.walk(tree.body[0]):
         if not isinstance(node, (ast.Return, ast.Assign, ast.AugAssign, ast.Expr)):
@@ -50,7 +51,9 @@ def _reference_statements(fn) -> tuple[list[str], list[str]]:
             continue  # a docstring
         if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Attribute, ast.Subscript)):
             continue  # `B, T = video.shape[:2]`: reading sizes is not the answer
-        text = _squash(ast.unparse(node).removeprefix("return "))
+        # the text as written, not ast.unparse's (which turns 1e-6 into 1e-06); comments out
+        written = re.sub(r"#[^\n]*", "", ast.get_source_segment(source, node))
+        text = _squash(written.removeprefix("return "))
         if len(text) >= 10:
             statements.append(text)
             if isinstance(node, ast.Return):

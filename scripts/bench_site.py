@@ -82,8 +82,11 @@ def main(argv=None) -> int:
         "browser_wasm_1_thread_s": round(statistics.median(single), 2),
         "browser_wasm_threads": n_threads,
         "browser_wasm_threaded_s": round(statistics.median(threaded), 2),
+        "pytorch_1_thread_s": round(statistics.median(torch_seconds(args.clips, 1)), 2),
         "pytorch_s": round(statistics.median(torch_seconds(args.clips, cores)), 2),
         "pytorch_threads": cores,
+        # other work on the machine slows every row; the 1-minute load average says how much
+        "load_average": round(os.getloadavg()[0], 2),
         "onnx_mb": {
             p.stem: round(p.stat().st_size / 1e6, 2) for p in sorted(gen.glob("*.onnx"))
         },

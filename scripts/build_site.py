@@ -91,13 +91,14 @@ def generator_figures(path: Path) -> str:
     sizes = ", ".join(f"`{k}.onnx` {v} MB" for k, v in f["onnx_mb"].items())
     return "\n".join([
         f"Seconds per 16-frame clip, median of {f['clips']} clips of {f['prompt']!r} after a "
-        f"warm-up, on {f['machine']} (`{f['command']}`):",
+        f"warm-up, on {f['machine']}, load average {f['load_average']} (`{f['command']}`):",
         "",
         "| where | seconds per clip |",
         "|---|---|",
         f"| this page, WebAssembly, 1 thread | {f['browser_wasm_1_thread_s']} |",
         f"| this page, WebAssembly, {f['browser_wasm_threads']} threads (cross-origin isolated) "
         f"| {f['browser_wasm_threaded_s']} |",
+        f"| PyTorch, `text_to_video`, 1 thread | {f['pytorch_1_thread_s']} |",
         f"| PyTorch, `text_to_video`, {f['pytorch_threads']} threads | {f['pytorch_s']} |",
         "",
         f"Files the page loads once: {sizes}. Browsers use WASM threads only on a page served "

@@ -31,8 +31,10 @@ from tinyvid.checkpoints import WEIGHTS_DIR, load_model
 from tinyvid.metrics.detector import Detector, check_videos, default_detector
 from tinyvid.metrics.fvd import frame_fid, fvd
 from tinyvid.metrics.prompt import (
+    breakdown_text,
     eval_prompts,
     prompt_accuracy,
+    prompt_breakdown,
     read_prompts,
     real_videos_for_prompts,
 )
@@ -132,9 +134,10 @@ def _fvd_rows(mode, videos, reference, second_real, det, floor_cache: dict) -> l
 
 
 def evaluate_real_vs_real(prompts: Sequence[str], detector: Detector | None = None,
-                          autoencoder=None) -> list[Row]:
+                          autoencoder=None, details: dict | None = None) -> list[Row]:
     """The floor: two disjoint real sets for the same prompts, and the detector on real videos.
-    With an ``autoencoder``, also the shape change of real clips through it (its floor)."""
+    With an ``autoencoder``, also the shape change of real clips through it (its floor); with a
+    ``details`` dict, ``details["real"]`` gets the detector's accuracy breakdown on real videos."""
     det = detector if detector is not None else default_detector()
     a, s0 = _timed(lambda: real_videos_for_prompts(prompts, seed=REF_SEED, num_frames=NUM_FRAMES))
     b = real_videos_for_prompts(prompts, seed=FLOOR_SEED, num_frames=NUM_FRAMES)
@@ -142,6 +145,8 @@ def evaluate_real_vs_real(prompts: Sequence[str], detector: Detector | None = No
     rows = []
     acc, s = _timed(lambda: prompt_accuracy(b, prompts, det))
     rows += [Row("real", k, v, None, n, s) for k, v in acc.items() if not math.isnan(v)]
+    if details is not None:
+        details["real"] = prompt_breakdown(b, prompts, det)
     v, s = _timed(lambda: fvd(a, b, det))
     rows.append(Row("real", "fvd", v, None, n, s))
     v, s = _timed(lambda: frame_fid(a, b, det))
@@ -166,9 +171,12 @@ def evaluate_text_to_video(
     detector: Detector | None = None,
     floor_cache=None,
     autoencoder=None,
+    details: dict | None = None,
 ) -> list[Row]:
     """Prompt accuracy, FVD, per-frame FID, flicker, smoothness, teleportation, shape change and
-    the no-digit rate of T2V samples (``autoencoder``: the generator's, for the shape floor)."""
+    the no-digit rate of T2V samples (``autoencoder``: the generator's, for the shape floor).
+    With a ``details`` dict, ``details["t2v"]`` and ``details["real"]`` get the accuracy
+    breakdowns (:func:`tinyvid.metrics.prompt.prompt_breakdown`) of the samples and of real clips."""
     det = detector if detector is not None else default_detector()
     floor_cache = {} if floor_cache is None else floor_cache
     prompts = list(prompts)
@@ -182,6 +190,9 @@ def evaluate_text_to_video(
     n = len(prompts)
     acc, s = _timed(lambda: prompt_accuracy(videos, prompts, det))
     real_acc = prompt_accuracy(second, prompts, det)
+    if details is not None:
+        details["t2v"] = prompt_breakdown(videos, prompts, det)
+        details["real"] = prompt_breakdown(second, prompts, det)
     rows = [Row("t2v", "seconds_per_video", gen_s / n, None, n, gen_s)]
     rows += [Row("t2v", k, v, real_acc[k], n, s) for k, v in acc.items() if not math.isnan(v)]
     rows += _fvd_rows("t2v", videos, reference, second, det, floor_cache)
@@ -353,15 +364,30 @@ def markdown_table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def report(rows: Sequence[Row], config: dict) -> dict:
+def report(rows: Sequence[Row], config: dict, breakdown: dict | None = None) -> dict:
     """JSON-ready figures: flat ``{key: value}`` (T2V/real metrics unprefixed, e.g.
-    ``digit_accuracy``; others ``i2v_...``, ``interp_...``), plus the rows with floors."""
-    return {
+    ``digit_accuracy``; others ``i2v_...``, ``interp_...``), plus the rows with floors and,
+    when given, the prompt-accuracy ``breakdown`` (``{"t2v": ..., "real": ...}``)."""
+    out = {
         **{r.key: r.value for r in rows},
         "floors": {r.key: r.floor for r in rows if r.floor is not None},
         "rows": [asdict(r) for r in rows],
         "config": config,
     }
+    if breakdown:
+        out["breakdown"] = breakdown
+    return out
+
+
+def breakdown_report(breakdown: dict) -> str:
+    """The breakdown as text: the samples' (beside real clips') or, real-vs-real, the real ones'."""
+    if not breakdown:
+        return ""
+    main_key = "t2v" if "t2v" in breakdown else "real"
+    real = breakdown.get("real") if main_key == "t2v" else None
+    who = "text-to-video samples" if main_key == "t2v" else "the detector on real clips"
+    return (f"\nprompt accuracy of {who}, single-digit prompts\n\n"
+            + breakdown_text(breakdown[main_key], real))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -417,8 +443,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # 2. real floor, or the generator's figures
     t0 = time.perf_counter()
+    breakdown: dict = {}
     if args.real_vs_real:
-        rows = evaluate_real_vs_real(prompts, det, _shipped_autoencoder())
+        rows = evaluate_real_vs_real(prompts, det, _shipped_autoencoder(), details=breakdown)
         config["mode"] = "real-vs-real"
     else:
         pipe = _load_pipeline(args.checkpoint)
@@ -432,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         rows, cache = [], {}
         ae = pipe.autoencoder
         if "t2v" in modes:
-            rows += evaluate_text_to_video(t2v, prompts, det, cache, autoencoder=ae)
+            rows += evaluate_text_to_video(t2v, prompts, det, cache, autoencoder=ae, details=breakdown)
         if "i2v" in modes:
             rows += evaluate_image_to_video(i2v, prompts, det, cache, autoencoder=ae)
         if "interp" in modes:
@@ -441,13 +468,15 @@ def main(argv: list[str] | None = None) -> int:
 
     # 3. report
     print(markdown_table(rows))
+    if breakdown:
+        print(breakdown_report(breakdown))
     print(
         f"\n{len(prompts)} prompts, {config['total_seconds']} s. FVD/FID use tinyvid's own "
         "Moving-MNIST detector: not comparable with published I3D/Inception numbers."
     )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report(rows, config), indent=2) + "\n")
+        args.json.write_text(json.dumps(report(rows, config, breakdown), indent=2) + "\n")
         print(f"wrote {args.json}")
     return 0
 

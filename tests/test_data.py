@@ -199,6 +199,14 @@ def test_bad_arguments_say_what_is_wrong(kwargs, words):
         moving_mnist(n, **kwargs)
 
 
+def test_frames_are_drawn_on_the_asked_device_and_labels_stay_on_the_cpu():
+    v, labels, captions = moving_mnist(3, seed=0, num_digits=(1, 2), device="meta")  # shapes only
+    assert v.device.type == "meta" and v.shape == (3, 16, 1, 64, 64) and v.dtype == torch.float32
+    cpu, cpu_labels, cpu_captions = moving_mnist(3, seed=0, num_digits=(1, 2), device="cpu")
+    assert labels.positions.device.type == "cpu" and torch.equal(labels.positions, cpu_labels.positions)
+    assert captions == cpu_captions and torch.equal(cpu, moving_mnist(3, seed=0, num_digits=(1, 2))[0])
+
+
 def test_single_frame_video():
     v, labels, _ = moving_mnist(3, seed=0, num_frames=1)
     assert v.shape == (3, 1, 1, 64, 64) and labels.positions.shape == (3, 1, 2, 2)

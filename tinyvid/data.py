@@ -246,6 +246,7 @@ def moving_mnist(
     bank: DigitBank | None = None,
     size: int = 64,
     min_run: int | None = None,
+    device: str | torch.device = "cpu",
 ) -> tuple[torch.Tensor, VideoLabels, list[str]]:
     """Make ``n`` Moving MNIST videos, their labels and their captions.
 
@@ -266,6 +267,9 @@ def moving_mnist(
             start is drawn so); default :func:`default_min_run` (half the clip, 8 of 15 steps
             at 16 frames). 0 draws the start uniformly over the canvas (the original dataset).
             It must fit the canvas: ``min_run * 3 px <= size - 28`` at normal speed.
+        device: where the frames are drawn and returned (e.g. ``"cuda"``, so a fast GPU is not
+            kept waiting by CPU data workers); the draws stay on the CPU, so every device gives
+            the same videos. Labels stay on the CPU.
 
     Returns:
         videos ``[n, T, 1, size, size]`` float32 in ``[0, 1]``, :class:`VideoLabels`, captions.
@@ -337,19 +341,21 @@ def moving_mnist(
     pos = trajectories(start, velocity, T, limit)  # [n, T, 2, xy]
 
     # 4. render: paste each glyph at its place; overlapping digits combine by maximum
-    canvas = torch.zeros(n * T, size, size, dtype=torch.uint8)  # [n*T, H, W]
-    frame = torch.arange(n * T)[:, None, None]  # [n*T, 1, 1]
-    offs = torch.arange(GLYPH)
+    #    (which frames hold digit k is known here, so the device gets integer indices: no sync)
+    canvas = torch.zeros(n * T, size, size, dtype=torch.uint8, device=device)  # [n*T, H, W]
+    offs = torch.arange(GLYPH, device=device)
     pos_t = torch.from_numpy(pos)
     for k in range(2):
-        present = torch.from_numpy(np.repeat(count > k, T))  # [n*T]
-        if not present.any():
+        frames = np.flatnonzero(np.repeat(count > k, T))  # [m] frames (video-major) holding digit k
+        if not len(frames):
             continue
-        g = torch.from_numpy(bank.images[glyph_idx[:, k]]).repeat_interleave(T, 0)  # [n*T, 28, 28]
-        rows = (pos_t[:, :, k, 1].reshape(-1, 1) + offs)[:, :, None]  # [n*T, 28, 1]
-        cols = (pos_t[:, :, k, 0].reshape(-1, 1) + offs)[:, None, :]  # [n*T, 1, 28]
-        f, r, c, g = frame[present], rows[present], cols[present], g[present]
-        canvas[f, r, c] = g if k == 0 else torch.maximum(canvas[f, r, c], g)
+        f = torch.from_numpy(frames).to(device)  # [m]
+        g = torch.from_numpy(bank.images[glyph_idx[frames // T, k]]).to(device)  # [m, 28, 28]
+        xy = pos_t[:, :, k].reshape(-1, 2)[frames].to(device)  # [m, xy]
+        rows = (xy[:, 1, None] + offs)[:, :, None]  # [m, 28, 1]
+        cols = (xy[:, 0, None] + offs)[:, None, :]  # [m, 1, 28]
+        f = f[:, None, None]  # [m, 1, 1]
+        canvas[f, rows, cols] = g if k == 0 else torch.maximum(canvas[f, rows, cols], g)
     videos = (canvas.float() / 255.0).reshape(n, T, 1, size, size)  # [n, T, 1, H, W]
 
     # 5. labels and captions

@@ -45,6 +45,7 @@ from tinyvid.data import MovingMNIST
 TASKS = ("autoencoder", "image", "video", "detector")
 STAND_IN_CHANNELS = 16  # without an autoencoder, pixels folded 4×4: [1, 64, 64] -> [16, 16, 16]
 OBJECTIVES = ("flow", "eps", "v")
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 
 @dataclass
@@ -83,7 +84,11 @@ class TrainConfig:
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
     amp: bool = True  # bf16 autocast on CUDA only
     compile: bool = False  # torch.compile the model (CUDA)
+    compile_mode: str = "default"  # "reduce-overhead" adds CUDA graphs (for launch-bound small models)
+    compile_backend: str = "inductor"  # "eager" only traces (a quick check that compile works)
     workers: int = 0  # data-generating processes; 0 makes batches in the training process
+    data_device: str = "cpu"  # where batches are drawn: "cuda" renders them on the GPU (workers=0)
+    lr_ref_batch: int = 0  # > 0: `lr` is for this batch; scaled by sqrt(batch_size / lr_ref_batch)
     temporal_lr_mult: float = 1.0  # lr factor for parameters named 'temporal*' (inflated video)
     time_budget_s: float = 0.0  # > 0: shrink `steps` to what fits in this many seconds
 
@@ -98,6 +103,13 @@ class TrainConfig:
         for name in ("steps", "batch_size", "num_frames", "log_every", "ckpt_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")
+        if self.compile_mode not in COMPILE_MODES:
+            raise ValueError(f"compile_mode must be one of {COMPILE_MODES}, got {self.compile_mode!r}")
+        if self.lr_ref_batch < 0:
+            raise ValueError(f"lr_ref_batch must be ≥ 0 (0: lr as given), got {self.lr_ref_batch}")
+        if self.data_device != "cpu" and self.workers:
+            raise ValueError(f"data_device={self.data_device!r} draws batches in the training process: "
+                             f"set workers=0 (got {self.workers})")
         if self.task == "video" and self.num_frames < 3:
             raise ValueError(f"the video task needs num_frames ≥ 3, got {self.num_frames}")
 
@@ -161,13 +173,21 @@ def load_config(spec: str, overrides: dict | None = None) -> TrainConfig:
 # --------------------------------------------------------------------------------------------
 # the pieces of the loop
 # --------------------------------------------------------------------------------------------
+def peak_lr(cfg: TrainConfig) -> float:
+    """``lr``, or with ``lr_ref_batch`` set, ``lr · sqrt(batch_size / lr_ref_batch)``: the
+    square-root rule for Adam (Malladi et al. 2022, "On the SDEs and Scaling Rules for Adaptive
+    Gradient Algorithms"), so a larger batch keeps the same noise scale per unit of data."""
+    return cfg.lr * math.sqrt(cfg.batch_size / cfg.lr_ref_batch) if cfg.lr_ref_batch else cfg.lr
+
+
 def lr_at(step: int, cfg: TrainConfig) -> float:
-    """Linear warm-up over ``warmup_steps``, then cosine decay to ``min_lr_ratio * lr``."""
+    """Linear warm-up over ``warmup_steps``, then cosine decay to ``min_lr_ratio`` of :func:`peak_lr`."""
+    lr = peak_lr(cfg)
     if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
+        return lr * (step + 1) / cfg.warmup_steps
     progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
     cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
+    return lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
 
 
 @torch.no_grad()
@@ -325,7 +345,7 @@ class Task:
             return stream()
         dataset = MovingMNIST(cfg.batch_size, seed=cfg.seed, start_batch=start * world, rank=rank,
                               world_size=world, num_frames=cfg.num_frames,
-                              num_digits=tuple(cfg.num_digits))
+                              num_digits=tuple(cfg.num_digits), device=cfg.data_device)
         if not workers:
             return iter(dataset)
         loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=workers,
@@ -486,8 +506,9 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
     net: nn.Module = model
     if world > 1:
         net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    if cfg.compile:
-        net = torch.compile(net)
+    if cfg.compile:  # a mode is an inductor option; other backends take none
+        modes = {"mode": cfg.compile_mode} if cfg.compile_backend == "inductor" else {}
+        net = torch.compile(net, backend=cfg.compile_backend, **modes)
     autocast = device.type == "cuda" and cfg.amp
 
     # 4. data: batch k of each rank is global batch k*world + rank, whatever was interrupted

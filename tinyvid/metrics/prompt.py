@@ -180,13 +180,15 @@ def breakdown_text(breakdown: dict, real: dict | None = None) -> str:
     """Markdown for :func:`prompt_breakdown`: the groups (beside ``real``'s, when given) and the
     direction confusion table (rows: asked, columns: read back)."""
     floor = {(g["group"], g["name"]): g for g in (real or {}).get("groups", [])}
-    lines = ["| group | prompts | digit | direction | real digit | real direction |",
-             "|---|---|---|---|---|---|"]
+    head = "| group | prompts | digit | direction |" + (" real digit | real direction |" if real else "")
+    lines = [head, "|---" * (head.count("|") - 1) + "|"]
     for g in breakdown["groups"]:
         r = floor.get((g["group"], g["name"]))
-        real_cells = (f"{r['digit_accuracy']:.1%} | {r['direction_accuracy']:.1%}" if r else "— | —")
+        real_cells = ""
+        if real:
+            real_cells = f" {r['digit_accuracy']:.1%} | {r['direction_accuracy']:.1%} |" if r else " — | — |"
         lines.append(f"| {g['group']}: {g['name']} | {g['n']} | {g['digit_accuracy']:.1%} "
-                     f"| {g['direction_accuracy']:.1%} | {real_cells} |")
+                     f"| {g['direction_accuracy']:.1%} |{real_cells}")
     conf = breakdown["direction_confusion"]
     names = conf["directions"]
     lines += ["", "direction confusion (rows: asked, columns: read back)", "",

@@ -11,13 +11,16 @@ import torch
 
 from tinyvid import data
 from tinyvid.data import (
+    SPEED_PX,
     MovingMNIST,
+    VideoLabels,
+    default_min_run,
     load_digit_bank,
     load_mnist_idx,
     load_moving_mnist_npy,
     moving_mnist,
 )
-from tinyvid.text import DIRECTIONS, parse
+from tinyvid.text import DIRECTIONS, SPEEDS, parse
 
 
 def test_shape_dtype_and_range():
@@ -51,9 +54,88 @@ def test_first_step_moves_in_the_asked_direction(direction):
     step = labels.positions[:, 1, 0] - labels.positions[:, 0, 0]  # [B, xy]
     k = DIRECTIONS.index(direction)
     expected = torch.tensor([np.cos(k * np.pi / 4), -np.sin(k * np.pi / 4)])
-    # a bounce in the first step can flip a component, so compare the majority
-    agree = (torch.sign(step.round()) == torch.sign(expected.round())).all(dim=1).float().mean()
-    assert agree > 0.8
+    agree = (torch.sign(step.round()) == torch.sign(expected.round())).all(dim=1)
+    assert agree.all(), "starts are drawn so no digit bounces in its first step"
+
+
+@pytest.mark.parametrize("speed", SPEEDS)
+@pytest.mark.parametrize("direction", DIRECTIONS)
+@pytest.mark.parametrize("frames", [16, 9, 32])
+def test_captioned_motion_lasts_min_run_steps_and_the_bound_is_tight(direction, speed, frames):
+    _, labels, _ = moving_mnist(160, seed=11, directions=direction, speeds=speed, num_frames=frames)
+    run = labels.captioned_run()  # [B]
+    k = default_min_run(frames)
+    assert k == {16: 8, 9: 4, 32: 8}[frames]
+    assert run.min() == k, "no clip breaks its caption early, and some start right at the limit"
+    steps = labels.positions[:, 1:, 0] - labels.positions[:, :-1, 0]  # [B, T-1, xy]
+    assert steps.abs().max() <= SPEED_PX[speed] + 1, "rounding never makes a jump"
+
+
+def _labels_for(positions: np.ndarray, direction: int) -> VideoLabels:
+    b = len(positions)
+    return VideoLabels(
+        digits=torch.tensor([[3, -1]] * b), directions=torch.tensor([[direction, -1]] * b),
+        speeds=torch.zeros(b, dtype=torch.long), num_digits=torch.ones(b, dtype=torch.long),
+        positions=torch.from_numpy(np.stack([positions, np.zeros_like(positions)], axis=2)).float(),
+    )
+
+
+@pytest.mark.parametrize("px", [3.0, 1.5])
+@pytest.mark.parametrize("direction", range(8))
+@pytest.mark.parametrize("min_run", [1, 5, 8])
+def test_a_start_exactly_at_the_limit_moves_min_run_steps_then_bounces(direction, px, min_run):
+    limit, frames = 36.0, 16
+    velocity = px * np.array([np.cos(direction * np.pi / 4), -np.sin(direction * np.pi / 4)])  # [xy]
+    low, high = data.start_bounds(velocity[None], min_run, limit)  # [1, xy] each
+    corners = np.array([[a, b] for a in (0.0, 1.0) for b in (0.0, 1.0)])  # [4, xy] where in the range
+    start = low + corners * (high - low)  # [4, xy]
+    assert (start >= 0).all() and (start <= limit).all()
+    run = _labels_for(data.trajectories(start, np.repeat(velocity[None], 4, 0), frames, limit), direction).captioned_run()
+    assert (run >= min_run).all()
+    # the corner that lies on every moving coordinate's far limit turns back right after min_run steps
+    far = (velocity > 1e-9).astype(float)  # start at high where moving +, at low where moving -
+    tight = int(np.flatnonzero((corners == far).all(axis=1))[0])
+    assert run[tight] == min_run
+    # one step further than the limit allows and the caption breaks early
+    beyond = start[tight] + np.sign(np.where(np.abs(velocity) < 1e-9, 0, velocity)) * px
+    early = _labels_for(data.trajectories(beyond[None], velocity[None], frames, limit), direction).captioned_run()
+    assert early[0] < min_run
+
+
+def test_min_run_zero_draws_the_start_anywhere_and_two_digit_clips_are_unchanged():
+    _, uniform, _ = moving_mnist(400, seed=3, num_digits=1, min_run=0, num_frames=4)
+    assert (uniform.captioned_run() < 3).float().mean() > 0.1, "uniform starts often bounce at once"
+    mixed, lab, cap = moving_mnist(64, seed=4, num_digits=(1, 2))
+    mixed0, lab0, cap0 = moving_mnist(64, seed=4, num_digits=(1, 2), min_run=0)
+    two = lab.num_digits == 2
+    assert 0 < two.sum() < 64 and cap == cap0
+    assert torch.equal(mixed[two], mixed0[two]) and not torch.equal(mixed[~two], mixed0[~two])
+    assert (lab.captioned_run()[two] == -1).all() and (lab.captioned_run()[~two] >= 8).all()
+
+
+def test_a_longer_run_or_a_smaller_canvas_is_honoured():
+    _, slow, _ = moving_mnist(200, seed=5, speeds="slow", min_run=24, num_frames=30)
+    assert slow.captioned_run().min() == 24, "1.5 px × 24 steps spans the whole 36 px of travel"
+    _, small, _ = moving_mnist(200, seed=5, size=40, num_frames=16)
+    assert default_min_run(16, size=40) == 2 and small.captioned_run().min() == 2
+    assert default_min_run(1) == 0 and default_min_run(6) == 3
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        (dict(min_run=13), r"min_run=13 steps at 3 px/frame needs 39 px .* allowed: min_run ≤ 12"),
+        (dict(min_run=25, speeds="slow"), r"allowed: min_run ≤ 24"),
+        (dict(min_run=3, size=32), r"4 px .* allowed: min_run ≤ 1"),
+        (dict(min_run=-1), "min_run must be an int ≥ 0"),
+        (dict(min_run=2.5), "min_run must be an int ≥ 0"),
+    ],
+)
+def test_a_run_that_cannot_fit_the_canvas_is_a_clear_error(kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        moving_mnist(4, seed=0, **kwargs)
+    if "speeds" in kwargs:  # the same run fits at normal speed's half: slow clips may run longer
+        moving_mnist(4, seed=0, min_run=24, speeds="slow")
 
 
 def test_digits_stay_inside_and_bounce_back():
@@ -115,6 +197,14 @@ def test_bad_arguments_say_what_is_wrong(kwargs, words):
     n = kwargs.pop("n")
     with pytest.raises(ValueError, match=words):
         moving_mnist(n, **kwargs)
+
+
+def test_frames_are_drawn_on_the_asked_device_and_labels_stay_on_the_cpu():
+    v, labels, captions = moving_mnist(3, seed=0, num_digits=(1, 2), device="meta")  # shapes only
+    assert v.device.type == "meta" and v.shape == (3, 16, 1, 64, 64) and v.dtype == torch.float32
+    cpu, cpu_labels, cpu_captions = moving_mnist(3, seed=0, num_digits=(1, 2), device="cpu")
+    assert labels.positions.device.type == "cpu" and torch.equal(labels.positions, cpu_labels.positions)
+    assert captions == cpu_captions and torch.equal(cpu, moving_mnist(3, seed=0, num_digits=(1, 2))[0])
 
 
 def test_single_frame_video():

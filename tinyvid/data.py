@@ -10,8 +10,10 @@ What we add for a text-to-video course is labels and captions:
   at a "normal" (3 px/frame) or "slow" (1.5 px/frame) speed; caption "a 7 moving up-left";
 - two digits: each moves in its own random direction; caption "a 3 and a 5 bouncing".
 
-The direction in a label is the direction of the *first* frame's motion: bounces reverse a
-component later on, as they do in the original dataset.
+Captions hold: a single digit's start is drawn so that it moves the captioned way for at least
+``min_run`` frame steps before its first bounce (by default half the clip: 8 of the 15 steps of
+a 16-frame clip, see :func:`default_min_run`). Bounces reverse a component after that, as in the
+original dataset. Two bouncing digits start anywhere.
 
 Everything is vectorised and deterministic from ``seed``: the same seed gives the same videos
 on every machine (numpy's PCG64 draws every random number; rendering has no randomness).
@@ -37,6 +39,7 @@ ASSET = Path(__file__).resolve().parent / "assets" / "digits.npz"
 GLYPH = 28  # MNIST digits are 28×28
 SPEED_PX = {"normal": 3.0, "slow": 1.5}  # pixels per frame along the direction of motion
 P_SLOW = 0.25  # share of single-digit videos drawn at the slow speed when none is asked for
+RUN_CANVAS_SHARE = 2 / 3  # the default run may use at most this share of the canvas's travel (see default_min_run)
 
 
 # --------------------------------------------------------------------------------------------
@@ -144,11 +147,72 @@ class VideoLabels:
         """``[B, T, 2, 2]`` centre (x, y) of each digit's 28×28 box."""
         return self.positions + (GLYPH - 1) / 2
 
+    def captioned_steps(self) -> torch.Tensor:
+        """``[B, T-1]`` bool: frame step t → t+1 moves as the caption says (single-digit videos).
+
+        A step moves as captioned when each coordinate of the digit's displacement has the sign
+        of the captioned velocity's (zero where the direction has no such component: "right"
+        keeps y fixed). Two-digit videos ("bouncing") are all False: their captions name no
+        direction.
+        """
+        angle = self.directions[:, 0].clamp(min=0).double() * (math.pi / 4)  # [B]
+        want = torch.stack([torch.cos(angle), -torch.sin(angle)], dim=-1).round(decimals=6).sign()  # [B, xy]
+        step = self.positions[:, 1:, 0] - self.positions[:, :-1, 0]  # [B, T-1, xy]
+        ok = (step.sign() == want[:, None]).all(dim=-1)  # [B, T-1]
+        return ok & (self.num_digits == 1)[:, None]
+
+    def captioned_run(self) -> torch.Tensor:
+        """``[B]`` int64: frame steps from the start that move as captioned, i.e. up to the first
+        bounce (``T - 1`` if the clip never breaks its caption); -1 for two-digit videos."""
+        ok = self.captioned_steps()  # [B, T-1]
+        run = torch.where(ok.all(dim=1), ok.shape[1], (~ok).int().argmax(dim=1))  # [B]
+        return torch.where(self.num_digits == 1, run, -1)
+
 
 def _bounce(p: np.ndarray, limit: float) -> np.ndarray:
     """Fold straight-line positions into ``[0, limit]`` as if reflected off both walls."""
     q = np.mod(p, 2 * limit)
     return np.where(q > limit, 2 * limit - q, q)
+
+
+def default_min_run(num_frames: int, size: int = 64) -> int:
+    """Frame steps a single digit moves as captioned before its first bounce, by default.
+
+    Half the clip's ``num_frames - 1`` steps (rounded up), so the caption describes most of
+    what a viewer sees; but never more than ``RUN_CANVAS_SHARE`` (two thirds) of the canvas's
+    travel at normal speed, so the start still varies over the last third: a 64 px canvas
+    leaves 36 px of travel, 24 px of it is 8 steps at 3 px/frame. For the default 16 frames
+    both limits give 8 (of 15 steps); a 32-frame clip also gets 8, a 6-frame clip 3.
+    """
+    half = num_frames // 2  # ceil((num_frames - 1) / 2)
+    fits = math.floor(RUN_CANVAS_SHARE * (size - GLYPH) / SPEED_PX["normal"] + 1e-9)
+    return max(0, min(half, fits))
+
+
+def start_bounds(velocity: np.ndarray, min_run: np.ndarray | int, limit: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where a digit may start so it moves ``min_run`` steps at ``velocity`` before a bounce.
+
+    ``velocity`` is ``[..., xy]`` in px/frame and ``min_run`` broadcasts against ``[...]``.
+    A coordinate moving at ``v > 0`` must start at most ``limit - v * min_run`` (it then reaches
+    the far wall exactly at step ``min_run`` and turns back on the next one); at ``v < 0``
+    at least ``|v| * min_run``; a still coordinate anywhere in ``[0, limit]``.
+    Returns ``(low, high)``, each shaped like ``velocity``.
+    """
+    v = np.where(np.abs(velocity) < 1e-9, 0.0, velocity)  # cos(90°) is 6e-17, not 0
+    travel = np.abs(v) * np.asarray(min_run, dtype=np.float64)[..., None]  # [..., xy]
+    low = np.where(v < 0, travel, 0.0)
+    high = np.where(v > 0, limit - travel, limit)
+    return low, high
+
+
+def trajectories(start: np.ndarray, velocity: np.ndarray, num_frames: int, limit: float) -> np.ndarray:
+    """Integer positions ``[B, T, ...]`` of digits that start at ``start`` ``[B, ...]`` and move at
+    ``velocity`` (same shape) for ``num_frames`` frames, bouncing off the walls at 0 and ``limit``.
+
+    Straight lines folded into the canvas, rounded once at the end (as the original dataset)."""
+    steps = np.arange(num_frames, dtype=np.float64).reshape(1, -1, *([1] * (start.ndim - 1)))  # [1, T, 1, ...]
+    pos = _bounce(start[:, None] + steps * velocity[:, None], limit)  # [B, T, ...]
+    return np.rint(pos).astype(np.int64)
 
 
 def _as_index(values, allowed: Sequence[str], name: str, n: int) -> np.ndarray:
@@ -169,6 +233,23 @@ def _as_index(values, allowed: Sequence[str], name: str, n: int) -> np.ndarray:
     return np.asarray(out, dtype=np.int64)
 
 
+def _checked_counts(n, num_frames, num_digits, size, min_run) -> tuple[tuple[int, ...], int]:
+    """Check :func:`moving_mnist`'s counts; return the digit-count choices and the min run."""
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n (number of videos) must be a positive int, got {n!r}")
+    if not isinstance(num_frames, (int, np.integer)) or num_frames < 1:
+        raise ValueError(f"num_frames must be an int ≥ 1, got {num_frames!r}")
+    if not isinstance(size, (int, np.integer)) or size < GLYPH:
+        raise ValueError(f"size must be an int ≥ {GLYPH} (a digit is {GLYPH} px), got {size!r}")
+    choices = (num_digits,) if isinstance(num_digits, (int, np.integer)) else tuple(num_digits)
+    if not choices or any(k not in (1, 2) for k in choices):
+        raise ValueError(f"num_digits must be 1, 2 or (1, 2), got {num_digits!r}")
+    run = default_min_run(int(num_frames), size) if min_run is None else min_run
+    if isinstance(run, bool) or not isinstance(run, (int, np.integer)) or run < 0:
+        raise ValueError(f"min_run must be an int ≥ 0 (frame steps before the first bounce), got {min_run!r}")
+    return choices, run
+
+
 def moving_mnist(
     n: int,
     *,
@@ -181,6 +262,8 @@ def moving_mnist(
     split: str = "train",
     bank: DigitBank | None = None,
     size: int = 64,
+    min_run: int | None = None,
+    device: str | torch.device = "cpu",
 ) -> tuple[torch.Tensor, VideoLabels, list[str]]:
     """Make ``n`` Moving MNIST videos, their labels and their captions.
 
@@ -197,6 +280,13 @@ def moving_mnist(
         split: which glyphs, "train" or "test" (held out).
         bank: glyphs to draw from instead of the shipped ones (see :func:`load_mnist_idx`).
         size: canvas side in pixels (≥ 28).
+        min_run: frame steps a single digit moves as captioned before its first bounce (its
+            start is drawn so); default :func:`default_min_run` (half the clip, 8 of 15 steps
+            at 16 frames). 0 draws the start uniformly over the canvas (the original dataset).
+            It must fit the canvas: ``min_run * 3 px <= size - 28`` at normal speed.
+        device: where the frames are drawn and returned (e.g. ``"cuda"``, so a fast GPU is not
+            kept waiting by CPU data workers); the draws stay on the CPU, so every device gives
+            the same videos. Labels stay on the CPU.
 
     Returns:
         videos ``[n, T, 1, size, size]`` float32 in ``[0, 1]``, :class:`VideoLabels`, captions.
@@ -206,15 +296,7 @@ def moving_mnist(
     ((2, 16, 1, 64, 64), 'a 7 moving up-left')
     """
     # 1. check inputs
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n (number of videos) must be a positive int, got {n!r}")
-    if not isinstance(num_frames, (int, np.integer)) or num_frames < 1:
-        raise ValueError(f"num_frames must be an int ≥ 1, got {num_frames!r}")
-    if not isinstance(size, (int, np.integer)) or size < GLYPH:
-        raise ValueError(f"size must be an int ≥ {GLYPH} (a digit is {GLYPH} px), got {size!r}")
-    choices = (num_digits,) if isinstance(num_digits, (int, np.integer)) else tuple(num_digits)
-    if not choices or any(k not in (1, 2) for k in choices):
-        raise ValueError(f"num_digits must be 1, 2 or (1, 2), got {num_digits!r}")
+    choices, run = _checked_counts(n, num_frames, num_digits, size, min_run)
     bank = bank if bank is not None else load_digit_bank(split)
     rng = np.random.default_rng(seed)
     T, limit = int(num_frames), float(size - GLYPH)
@@ -240,36 +322,46 @@ def moving_mnist(
         sel = label == d
         glyph_idx[sel] = per_digit[d][(pick[sel] * len(per_digit[d])).astype(np.int64)]
 
-    # 3. motion: start, direction, speed; straight lines folded into the canvas (bounces)
-    start = rng.uniform(0, limit, size=(n, 2, 2))  # [n, digit, xy]
+    # 3. motion: direction, speed, start; straight lines folded into the canvas (bounces)
+    where = rng.random((n, 2, 2))  # [n, digit, xy] where in its allowed range each digit starts
     heading = rng.integers(0, len(DIRECTIONS), size=(n, 2))  # [n, 2]
     speed = (rng.random(n) < P_SLOW).astype(np.int64)  # [n] 0 normal, 1 slow
     if directions is not None:
         heading[:, 0] = _as_index(directions, DIRECTIONS, "direction", n)
     if speeds is not None:
         speed = _as_index(speeds, SPEEDS, "speed", n)
+    fastest = max(SPEED_PX[SPEEDS[s]] for s in (np.unique(speed) if speeds is not None else (0,)))
+    if 1 in choices and run * fastest > limit:
+        raise ValueError(
+            f"min_run={run} steps at {fastest:g} px/frame needs {run * fastest:g} px of travel, but a "
+            f"{size} px canvas leaves {limit:g} px (size - {GLYPH}); allowed: min_run ≤ {int(limit // fastest)}"
+        )
     speed[count == 2] = 0  # two bouncing digits always move at normal speed
     px = np.array([SPEED_PX[s] for s in SPEEDS])[speed]  # [n]
     angle = heading * (math.pi / 4)  # [n, 2]
     velocity = np.stack([np.cos(angle), -np.sin(angle)], axis=-1) * px[:, None, None]  # [n, 2, xy]; "up" is -y
-    steps = np.arange(T, dtype=np.float64)[None, :, None, None]  # [1, T, 1, 1]
-    pos = _bounce(start[:, None] + steps * velocity[:, None], limit)  # [n, T, 2, xy]
-    pos = np.rint(pos).astype(np.int64)  # integer pixels, as the original dataset
+    runs = np.zeros((n, 2), dtype=np.int64)  # [n, digit]
+    runs[count == 1, 0] = run  # only a single digit's caption names a motion
+    low, high = start_bounds(velocity, runs, limit)  # [n, 2, xy] each
+    start = low + where * (high - low)  # [n, 2, xy]; two digits: uniform over [0, limit]
+    pos = trajectories(start, velocity, T, limit)  # [n, T, 2, xy]
 
     # 4. render: paste each glyph at its place; overlapping digits combine by maximum
-    canvas = torch.zeros(n * T, size, size, dtype=torch.uint8)  # [n*T, H, W]
-    frame = torch.arange(n * T)[:, None, None]  # [n*T, 1, 1]
-    offs = torch.arange(GLYPH)
+    #    (which frames hold digit k is known here, so the device gets integer indices: no sync)
+    canvas = torch.zeros(n * T, size, size, dtype=torch.uint8, device=device)  # [n*T, H, W]
+    offs = torch.arange(GLYPH, device=device)
     pos_t = torch.from_numpy(pos)
     for k in range(2):
-        present = torch.from_numpy(np.repeat(count > k, T))  # [n*T]
-        if not present.any():
+        frames = np.flatnonzero(np.repeat(count > k, T))  # [m] frames (video-major) holding digit k
+        if not len(frames):
             continue
-        g = torch.from_numpy(bank.images[glyph_idx[:, k]]).repeat_interleave(T, 0)  # [n*T, 28, 28]
-        rows = (pos_t[:, :, k, 1].reshape(-1, 1) + offs)[:, :, None]  # [n*T, 28, 1]
-        cols = (pos_t[:, :, k, 0].reshape(-1, 1) + offs)[:, None, :]  # [n*T, 1, 28]
-        f, r, c, g = frame[present], rows[present], cols[present], g[present]
-        canvas[f, r, c] = g if k == 0 else torch.maximum(canvas[f, r, c], g)
+        f = torch.from_numpy(frames).to(device)  # [m]
+        g = torch.from_numpy(bank.images[glyph_idx[frames // T, k]]).to(device)  # [m, 28, 28]
+        xy = pos_t[:, :, k].reshape(-1, 2)[frames].to(device)  # [m, xy]
+        rows = (xy[:, 1, None] + offs)[:, :, None]  # [m, 28, 1]
+        cols = (xy[:, 0, None] + offs)[:, None, :]  # [m, 1, 28]
+        f = f[:, None, None]  # [m, 1, 1]
+        canvas[f, rows, cols] = g if k == 0 else torch.maximum(canvas[f, rows, cols], g)
     videos = (canvas.float() / 255.0).reshape(n, T, 1, size, size)  # [n, T, 1, H, W]
 
     # 5. labels and captions

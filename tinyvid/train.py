@@ -37,6 +37,8 @@ from tinyvid.diffusion.samplers import check_objective
 from tinyvid.nn.unet import inflate
 from tinyvid.tasks import TASKS, Task
 
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+
 
 @dataclass
 class TrainConfig:
@@ -74,7 +76,11 @@ class TrainConfig:
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
     amp: bool = True  # bf16 autocast on CUDA only
     compile: bool = False  # torch.compile the model (CUDA)
+    compile_mode: str = "default"  # "reduce-overhead" adds CUDA graphs (for launch-bound small models)
+    compile_backend: str = "inductor"  # "eager" only traces (a quick check that compile works)
     workers: int = 0  # data-generating processes; 0 makes batches in the training process
+    data_device: str = "cpu"  # where batches are drawn: "cuda" renders them on the GPU (workers=0)
+    lr_ref_batch: int = 0  # > 0: `lr` is for this batch; scaled by sqrt(batch_size / lr_ref_batch)
     temporal_lr_mult: float = 1.0  # lr factor for parameters named 'temporal*' (inflated video)
     time_budget_s: float = 0.0  # > 0: shrink `steps` to what fits in this many seconds
 
@@ -88,7 +94,18 @@ class TrainConfig:
         for name in ("steps", "batch_size", "num_frames", "log_every", "ckpt_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")
+        self._check_speed_options()
         TASKS[self.task].check(self)
+
+    def _check_speed_options(self) -> None:
+        """compile mode, batch-scaled lr and where batches are drawn."""
+        if self.compile_mode not in COMPILE_MODES:
+            raise ValueError(f"compile_mode must be one of {COMPILE_MODES}, got {self.compile_mode!r}")
+        if self.lr_ref_batch < 0:
+            raise ValueError(f"lr_ref_batch must be ≥ 0 (0: lr as given), got {self.lr_ref_batch}")
+        if self.data_device != "cpu" and self.workers:
+            raise ValueError(f"data_device={self.data_device!r} draws batches in the training process: "
+                             f"set workers=0 (got {self.workers})")
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
@@ -152,13 +169,21 @@ def load_config(spec: str, overrides: dict | None = None) -> TrainConfig:
 # --------------------------------------------------------------------------------------------
 # the pieces of the loop
 # --------------------------------------------------------------------------------------------
+def peak_lr(cfg: TrainConfig) -> float:
+    """``lr``, or with ``lr_ref_batch`` set, ``lr · sqrt(batch_size / lr_ref_batch)``: the
+    square-root rule for Adam (Malladi et al. 2022, "On the SDEs and Scaling Rules for Adaptive
+    Gradient Algorithms"), so a larger batch keeps the same noise scale per unit of data."""
+    return cfg.lr * math.sqrt(cfg.batch_size / cfg.lr_ref_batch) if cfg.lr_ref_batch else cfg.lr
+
+
 def lr_at(step: int, cfg: TrainConfig) -> float:
-    """Linear warm-up over ``warmup_steps``, then cosine decay to ``min_lr_ratio * lr``."""
+    """Linear warm-up over ``warmup_steps``, then cosine decay to ``min_lr_ratio`` of :func:`peak_lr`."""
+    lr = peak_lr(cfg)
     if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
+        return lr * (step + 1) / cfg.warmup_steps
     progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
     cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
+    return lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
 
 
 @torch.no_grad()
@@ -368,7 +393,10 @@ def _wrap(model: nn.Module, cfg: TrainConfig, world: int, device: torch.device) 
     if world > 1:
         ids = [device.index] if device.type == "cuda" else None
         net = nn.parallel.DistributedDataParallel(model, device_ids=ids)
-    return torch.compile(net) if cfg.compile else net
+    if not cfg.compile:
+        return net
+    modes = {"mode": cfg.compile_mode} if cfg.compile_backend == "inductor" else {}  # inductor's option
+    return torch.compile(net, backend=cfg.compile_backend, **modes)
 
 
 def _teardown(world: int) -> None:

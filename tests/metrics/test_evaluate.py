@@ -68,6 +68,42 @@ def test_a_generator_that_returns_noise_scores_badly(det):
     assert table.startswith("| mode | metric | value | real floor | samples | seconds |")
 
 
+def test_every_mode_reports_shape_change_and_the_no_digit_rate(det):
+    def blank(prompts, seeds):
+        return torch.zeros(len(prompts), 16, 1, 64, 64)
+
+    def frozen_i2v(images, prompts, seeds):
+        return images[:, None].expand(-1, 16, -1, -1, -1).contiguous()  # [B, 16, 1, 64, 64]
+
+    def swap_interp(first, last, prompts, seeds):  # the first frame, then another clip's: two glyphs
+        other = first.roll(1, dims=0)  # [B, 1, 64, 64]
+        return torch.cat([first[:, None].expand(-1, 8, -1, -1, -1), other[:, None].expand(-1, 8, -1, -1, -1)], 1)
+
+    real = by_metric(evaluate_text_to_video(real_generator, PROMPTS, det))
+    assert real["shape_change"].value == 0.0 and real["shape_change"].floor == 0.0
+    assert real["shape_change"].n == sum(" and " not in p for p in PROMPTS) < len(PROMPTS)
+    assert real["no_digit_rate"].value == 0.0 and real["no_digit_rate"].n == len(PROMPTS)
+    empty = by_metric(evaluate_text_to_video(blank, PROMPTS, det))
+    assert empty["no_digit_rate"].value == 1.0 and empty["no_digit_rate"].floor == 0.0
+    i2v = by_metric(evaluate_image_to_video(frozen_i2v, PROMPTS[:8], det))
+    assert i2v["shape_change"].value == 0.0 and i2v["no_digit_rate"].value == 0.0
+    interp = by_metric(evaluate_interpolation(swap_interp, PROMPTS[:8], det))
+    assert interp["shape_change"].value > 0.02, "a clip whose glyph is swapped half-way changes shape"
+
+
+def test_the_shape_floor_is_real_clips_through_the_given_autoencoder(det):
+    from tinyvid.metrics.evaluate import autoencoded
+    from tinyvid.metrics.shape import shape_change
+    from tinyvid.pipelines import random_pipeline
+
+    ae = random_pipeline("tiny", seed=0).autoencoder  # untrained: a blurry round trip
+    rows = by_metric(evaluate_text_to_video(real_generator, PROMPTS[:8], det, autoencoder=ae))
+    single = [" and " not in p for p in PROMPTS[:8]]
+    second = real_videos_for_prompts(PROMPTS[:8], seed=20_000)[torch.tensor(single)]
+    assert rows["shape_change"].floor == pytest.approx(float(shape_change(autoencoded(second, ae)).mean()))
+    assert rows["shape_change"].floor > 0 and rows["shape_change"].value == 0.0
+
+
 def test_image_to_video_and_interpolation_score_the_given_frames(det):
     def frozen_i2v(images, prompts, seeds):
         return images[:, None].expand(-1, 16, -1, -1, -1).contiguous()  # [B, 16, 1, 64, 64]
@@ -104,9 +140,12 @@ def test_cli_real_vs_real_prints_the_floor_and_writes_json(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "| real | fvd |" in printed and "not comparable" in printed
     figures = json.loads(out.read_text())
-    for key in ("digit_accuracy", "direction_accuracy", "fvd", "frame_fid", "flicker"):
+    for key in ("digit_accuracy", "direction_accuracy", "fvd", "frame_fid", "flicker",
+                "shape_change", "no_digit_rate"):
         assert key in figures
     assert figures["digit_accuracy"] >= 0.9
+    assert figures["shape_change"] == 0.0 and figures["no_digit_rate"] == 0.0
+    assert 0 < figures["shape_change_autoencoder"] < 0.15
 
 
 def test_cli_says_clearly_when_no_pipeline_is_available(monkeypatch):

@@ -11,7 +11,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from tinyvid.train import PRESETS, TrainConfig, ema_update, load_config, lr_at, train
+from tinyvid.train import PRESETS, TrainConfig, ema_update, load_config, lr_at, peak_lr, train
 
 
 def tiny(tmp_path, name="run", **kw):
@@ -202,3 +202,28 @@ def test_init_from_an_image_model_starts_the_video_model_as_that_model_per_frame
     dit = save_model(build_model(load_config("tiny-video-dit")), tmp_path / "dit", manifest=False)
     with pytest.raises(ValueError, match="init_from holds a dit, not a video_unet"):
         build_model(load_config("tiny-video-unet", {"init_from": str(dit)}))
+
+
+def test_lr_ref_batch_scales_the_peak_lr_by_the_square_root_of_the_batch_ratio():
+    base = dict(task="video", lr=4e-4, warmup_steps=10, steps=100)
+    assert peak_lr(TrainConfig(batch_size=512, **base)) == 4e-4, "0 keeps lr as given"
+    big = TrainConfig(batch_size=512, lr_ref_batch=128, **base)
+    assert peak_lr(big) == pytest.approx(8e-4)
+    assert lr_at(9, big) == pytest.approx(8e-4) and lr_at(0, big) == pytest.approx(8e-5)
+    assert peak_lr(TrainConfig(batch_size=32, lr_ref_batch=128, **base)) == pytest.approx(2e-4)
+
+
+@pytest.mark.parametrize("kw, words", [
+    (dict(compile_mode="fastest"), "compile_mode must be one of"),
+    (dict(lr_ref_batch=-1), "lr_ref_batch"),
+    (dict(data_device="cuda", workers=2), "set workers=0"),
+])
+def test_gpu_options_reject_bad_values(kw, words):
+    with pytest.raises(ValueError, match=words):
+        TrainConfig(**kw)
+
+
+def test_compile_with_the_eager_backend_trains_like_no_compile(tmp_path):
+    plain = train(tiny(tmp_path, "plain", steps=2), progress=False)
+    traced = train(tiny(tmp_path, "traced", steps=2, compile=True, compile_backend="eager"), progress=False)
+    assert traced["loss"] == pytest.approx(plain["loss"], rel=1e-4)

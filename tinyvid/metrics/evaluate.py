@@ -27,16 +27,19 @@ from pathlib import Path
 
 import torch
 
-from tinyvid.checkpoints import load_model
+from tinyvid.checkpoints import WEIGHTS_DIR, load_model
 from tinyvid.metrics.detector import Detector, check_videos, default_detector
 from tinyvid.metrics.fvd import frame_fid, fvd
 from tinyvid.metrics.prompt import (
+    breakdown_text,
     eval_prompts,
     prompt_accuracy,
+    prompt_breakdown,
     read_prompts,
     real_videos_for_prompts,
 )
 from tinyvid.metrics.quality import end_frames_fidelity, first_frame_fidelity, mean_psnr
+from tinyvid.metrics.shape import no_digit_rate, shape_change
 from tinyvid.metrics.temporal import flicker, smoothness, teleportation_rate
 from tinyvid.text import parse
 
@@ -87,6 +90,35 @@ def _temporal_rows(mode: str, videos: torch.Tensor, real: torch.Tensor, gen_s: f
     ]
 
 
+def _single_digit(prompts: Sequence[str]) -> torch.Tensor:
+    """``[B]`` bool: the prompt asks for one digit."""
+    return torch.tensor([len(parse(p).digits) == 1 for p in prompts])
+
+
+@torch.no_grad()
+def autoencoded(videos: torch.Tensor, autoencoder) -> torch.Tensor:
+    """``videos`` encoded and decoded frame by frame: what a latent model at best can draw."""
+    dev = next(autoencoder.parameters()).device
+    out = autoencoder.decode_video(autoencoder.encode_video(videos.to(dev)))  # [B, T, 1, H, W]
+    return out.float().clamp(0, 1).cpu()
+
+
+def _shape_rows(mode: str, videos: torch.Tensor, real: torch.Tensor, prompts: Sequence[str],
+                autoencoder=None) -> list[Row]:
+    """Shape change (one-digit clips) and the no-digit rate (all clips). The shape change's floor
+    is real clips through the ``autoencoder`` when one is given (real clips score 0 exactly)."""
+    single = _single_digit(prompts)
+    rows = []
+    if single.any():
+        floor_videos = real[single] if autoencoder is None else autoencoded(real[single], autoencoder)
+        (sc, sc_floor), s = _timed(lambda: (float(shape_change(videos[single]).mean()),
+                                            float(shape_change(floor_videos).mean())))
+        rows.append(Row(mode, "shape_change", sc, sc_floor, int(single.sum()), s))
+    (nd, nd_real), s = _timed(lambda: (no_digit_rate(videos), no_digit_rate(real)))
+    rows.append(Row(mode, "no_digit_rate", nd, nd_real, len(videos), s))
+    return rows
+
+
 def _fvd_rows(mode, videos, reference, second_real, det, floor_cache: dict) -> list[Row]:
     n = len(videos)
     key = (mode, n)
@@ -101,8 +133,11 @@ def _fvd_rows(mode, videos, reference, second_real, det, floor_cache: dict) -> l
     return [Row(mode, "fvd", v, fvd_floor, n, s1), Row(mode, "frame_fid", f, fid_floor, n, s2)]
 
 
-def evaluate_real_vs_real(prompts: Sequence[str], detector: Detector | None = None) -> list[Row]:
-    """The floor: two disjoint real sets for the same prompts, and the detector on real videos."""
+def evaluate_real_vs_real(prompts: Sequence[str], detector: Detector | None = None,
+                          autoencoder=None, details: dict | None = None) -> list[Row]:
+    """The floor: two disjoint real sets for the same prompts, and the detector on real videos.
+    With an ``autoencoder``, also the shape change of real clips through it (its floor); with a
+    ``details`` dict, ``details["real"]`` gets the detector's accuracy breakdown on real videos."""
     det = detector if detector is not None else default_detector()
     a, s0 = _timed(lambda: real_videos_for_prompts(prompts, seed=REF_SEED, num_frames=NUM_FRAMES))
     b = real_videos_for_prompts(prompts, seed=FLOOR_SEED, num_frames=NUM_FRAMES)
@@ -110,6 +145,8 @@ def evaluate_real_vs_real(prompts: Sequence[str], detector: Detector | None = No
     rows = []
     acc, s = _timed(lambda: prompt_accuracy(b, prompts, det))
     rows += [Row("real", k, v, None, n, s) for k, v in acc.items() if not math.isnan(v)]
+    if details is not None:
+        details["real"] = prompt_breakdown(b, prompts, det)
     v, s = _timed(lambda: fvd(a, b, det))
     rows.append(Row("real", "fvd", v, None, n, s))
     v, s = _timed(lambda: frame_fid(a, b, det))
@@ -120,6 +157,11 @@ def evaluate_real_vs_real(prompts: Sequence[str], detector: Detector | None = No
     rows.append(Row("real", "smoothness_px", v, None, n, s))
     v, s = _timed(lambda: teleportation_rate(b))
     rows.append(Row("real", "teleportation_rate", v, None, n, s))
+    rows += [Row("real", r.metric, r.value, None, r.n, r.seconds) for r in _shape_rows("real", b, b, prompts)]
+    single = _single_digit(prompts)
+    if autoencoder is not None and single.any():
+        v, s = _timed(lambda: float(shape_change(autoencoded(b[single], autoencoder)).mean()))
+        rows.append(Row("real", "shape_change_autoencoder", v, None, int(single.sum()), s))
     return rows
 
 
@@ -128,8 +170,13 @@ def evaluate_text_to_video(
     prompts: Sequence[str],
     detector: Detector | None = None,
     floor_cache=None,
+    autoencoder=None,
+    details: dict | None = None,
 ) -> list[Row]:
-    """Prompt accuracy, FVD, per-frame FID, flicker, smoothness, teleportation of T2V samples."""
+    """Prompt accuracy, FVD, per-frame FID, flicker, smoothness, teleportation, shape change and
+    the no-digit rate of T2V samples (``autoencoder``: the generator's, for the shape floor).
+    With a ``details`` dict, ``details["t2v"]`` and ``details["real"]`` get the accuracy
+    breakdowns (:func:`tinyvid.metrics.prompt.prompt_breakdown`) of the samples and of real clips."""
     det = detector if detector is not None else default_detector()
     floor_cache = {} if floor_cache is None else floor_cache
     prompts = list(prompts)
@@ -143,10 +190,14 @@ def evaluate_text_to_video(
     n = len(prompts)
     acc, s = _timed(lambda: prompt_accuracy(videos, prompts, det))
     real_acc = prompt_accuracy(second, prompts, det)
+    if details is not None:
+        details["t2v"] = prompt_breakdown(videos, prompts, det)
+        details["real"] = prompt_breakdown(second, prompts, det)
     rows = [Row("t2v", "seconds_per_video", gen_s / n, None, n, gen_s)]
     rows += [Row("t2v", k, v, real_acc[k], n, s) for k, v in acc.items() if not math.isnan(v)]
     rows += _fvd_rows("t2v", videos, reference, second, det, floor_cache)
     rows += _temporal_rows("t2v", videos, second, gen_s)
+    rows += _shape_rows("t2v", videos, second, prompts, autoencoder)
     return rows
 
 
@@ -167,6 +218,7 @@ def evaluate_image_to_video(
     prompts: Sequence[str],
     detector: Detector | None = None,
     floor_cache=None,
+    autoencoder=None,
 ) -> list[Row]:
     """I2V from the first frame of real test videos: first-frame PSNR/SSIM, FVD, temporal rows."""
     det = detector if detector is not None else default_detector()
@@ -181,7 +233,7 @@ def evaluate_image_to_video(
     reference = real_videos_for_prompts(prompts, seed=REF_SEED, num_frames=videos.shape[1])
     fid, s = _timed(lambda: first_frame_fidelity(videos, images))
     # one digit per frame: the frame branch reads one digit, so two-digit clips are left out
-    single = torch.tensor([len(parse(p).digits) == 1 for p in prompts])
+    single = _single_digit(prompts)
     kept, s_kept = _timed(lambda: identity_kept(videos[single], images[single], det))
     kept_real = identity_kept(source[single], images[single], det)
     rows = [Row("i2v", "seconds_per_video", gen_s / n, None, n, gen_s)]
@@ -190,6 +242,7 @@ def evaluate_image_to_video(
         rows.append(Row("i2v", "identity_kept", kept, kept_real, int(single.sum()), s_kept))
     rows += _fvd_rows("i2v", videos, reference, source, det, floor_cache)
     rows += _temporal_rows("i2v", videos, source, gen_s)
+    rows += _shape_rows("i2v", videos, source, prompts, autoencoder)
     return rows
 
 
@@ -198,6 +251,7 @@ def evaluate_interpolation(
     prompts: Sequence[str],
     detector: Detector | None = None,
     floor_cache=None,
+    autoencoder=None,
 ) -> list[Row]:
     """Interpolation between the end frames of real test videos, given their captions as
     image-to-video is: end-frame PSNR/SSIM, PSNR of the in-between frames against the real
@@ -223,6 +277,7 @@ def evaluate_interpolation(
     rows.append(Row("interp", "middle_frames_psnr", mid, None, n, s))
     rows += _fvd_rows("interp", videos, reference, source, det, floor_cache)
     rows += _temporal_rows("interp", videos, source, gen_s)
+    rows += _shape_rows("interp", videos, source, prompts, autoencoder)
     return rows
 
 
@@ -260,6 +315,12 @@ def pipeline_generators(pipe, steps: int | None = None, guidance: float | None =
         return torch.cat(videos).float().cpu()  # [B, T, 1, 64, 64]
 
     return t2v, i2v, interp
+
+
+def _shipped_autoencoder():
+    """The shipped frame autoencoder, or None where its weights are absent."""
+    path = WEIGHTS_DIR / "autoencoder.safetensors"
+    return load_model(path).eval() if path.is_file() else None
 
 
 def _load_pipeline(name: str | None):
@@ -303,15 +364,30 @@ def markdown_table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def report(rows: Sequence[Row], config: dict) -> dict:
+def report(rows: Sequence[Row], config: dict, breakdown: dict | None = None) -> dict:
     """JSON-ready figures: flat ``{key: value}`` (T2V/real metrics unprefixed, e.g.
-    ``digit_accuracy``; others ``i2v_...``, ``interp_...``), plus the rows with floors."""
-    return {
+    ``digit_accuracy``; others ``i2v_...``, ``interp_...``), plus the rows with floors and,
+    when given, the prompt-accuracy ``breakdown`` (``{"t2v": ..., "real": ...}``)."""
+    out = {
         **{r.key: r.value for r in rows},
         "floors": {r.key: r.floor for r in rows if r.floor is not None},
         "rows": [asdict(r) for r in rows],
         "config": config,
     }
+    if breakdown:
+        out["breakdown"] = breakdown
+    return out
+
+
+def breakdown_report(breakdown: dict) -> str:
+    """The breakdown as text: the samples' (beside real clips') or, real-vs-real, the real ones'."""
+    if not breakdown:
+        return ""
+    main_key = "t2v" if "t2v" in breakdown else "real"
+    real = breakdown.get("real") if main_key == "t2v" else None
+    who = "text-to-video samples" if main_key == "t2v" else "the detector on real clips"
+    return (f"\nprompt accuracy of {who}, single-digit prompts\n\n"
+            + breakdown_text(breakdown[main_key], real))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -365,8 +441,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # 2. real floor, or the generator's figures
     t0 = time.perf_counter()
+    breakdown: dict = {}
     if args.real_vs_real:
-        rows = evaluate_real_vs_real(prompts, det)
+        rows = evaluate_real_vs_real(prompts, det, _shipped_autoencoder(), details=breakdown)
         config["mode"] = "real-vs-real"
     else:
         pipe = _load_pipeline(args.checkpoint)
@@ -378,23 +455,26 @@ def main(argv: list[str] | None = None) -> int:
             guidance=args.guidance,
         )
         rows, cache = [], {}
+        ae = pipe.autoencoder
         if "t2v" in modes:
-            rows += evaluate_text_to_video(t2v, prompts, det, cache)
+            rows += evaluate_text_to_video(t2v, prompts, det, cache, autoencoder=ae, details=breakdown)
         if "i2v" in modes:
-            rows += evaluate_image_to_video(i2v, prompts, det, cache)
+            rows += evaluate_image_to_video(i2v, prompts, det, cache, autoencoder=ae)
         if "interp" in modes:
-            rows += evaluate_interpolation(interp, prompts, det, cache)
+            rows += evaluate_interpolation(interp, prompts, det, cache, autoencoder=ae)
     config["total_seconds"] = round(time.perf_counter() - t0, 1)
 
     # 3. report
     print(markdown_table(rows))
+    if breakdown:
+        print(breakdown_report(breakdown))
     print(
         f"\n{len(prompts)} prompts, {config['total_seconds']} s. FVD/FID use tinyvid's own "
         "Moving-MNIST detector: not comparable with published I3D/Inception numbers."
     )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report(rows, config), indent=2) + "\n")
+        args.json.write_text(json.dumps(report(rows, config, breakdown), indent=2) + "\n")
         print(f"wrote {args.json}")
     return 0
 

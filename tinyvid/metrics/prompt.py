@@ -126,3 +126,73 @@ def prompt_accuracy(
         "speed_accuracy": mean(speed_ok),
         "count_accuracy": mean(count_ok),
     }
+
+
+def _share(hits: list[bool]) -> float:
+    return float(np.mean(hits)) if hits else float("nan")
+
+
+def prompt_breakdown(
+    videos: torch.Tensor, prompts: Sequence[str], detector: Detector | None = None
+) -> dict:
+    """Where prompt accuracy is lost, on single-digit prompts: digit and direction accuracy by
+    speed (normal, slow), by kind of direction (axis: right/up/left/down; diagonal) and by
+    digit, and a direction confusion table.
+
+    Returns ``{"groups": [{"group", "name", "n", "digit_accuracy", "direction_accuracy"}, ...],
+    "direction_confusion": {"directions": [...], "counts": [[...]]}}``: ``counts[i][j]`` is the
+    number of videos asked for direction ``i`` and read as direction ``j`` (rows sum to the
+    prompts asking for ``i``). Groups with no prompt are left out.
+    """
+    check_videos(videos, min_frames=2)
+    if len(prompts) != len(videos):
+        raise ValueError(
+            f"got {len(videos)} videos for {len(prompts)} prompts; need one video per prompt"
+        )
+    labels = [parse(p) for p in prompts]
+    single = [i for i, lab in enumerate(labels) if len(lab.digits) == 1]
+    det = detector if detector is not None else default_detector()
+    pred = det.predict(videos[single]) if single else {"digit": [], "direction": []}
+    rows = []  # (labels, digit hit, direction hit, asked direction index, read direction index)
+    for j, i in enumerate(single):
+        lab = labels[i]
+        asked, read = DIRECTIONS.index(lab.direction), int(pred["direction"][j])
+        rows.append((lab, int(pred["digit"][j]) == lab.digits[0], asked == read, asked, read))
+    keys = [("speed", s, lambda lab, s=s: lab.speed == s) for s in SPEEDS]
+    keys += [("direction", kind, lambda lab, d=d: (DIRECTIONS.index(lab.direction) % 2 == 1) == d)
+             for kind, d in (("axis", False), ("diagonal", True))]
+    keys += [("digit", str(d), lambda lab, d=d: lab.digits[0] == d) for d in range(10)]
+    groups = []
+    for group, name, member in keys:
+        sel = [r for r in rows if member(r[0])]
+        if sel:
+            groups.append({"group": group, "name": name, "n": len(sel),
+                           "digit_accuracy": _share([r[1] for r in sel]),
+                           "direction_accuracy": _share([r[2] for r in sel])})
+    counts = np.zeros((len(DIRECTIONS), len(DIRECTIONS)), dtype=np.int64)
+    for r in rows:
+        counts[r[3], r[4]] += 1
+    return {"groups": groups,
+            "direction_confusion": {"directions": list(DIRECTIONS), "counts": counts.tolist()}}
+
+
+def breakdown_text(breakdown: dict, real: dict | None = None) -> str:
+    """Markdown for :func:`prompt_breakdown`: the groups (beside ``real``'s, when given) and the
+    direction confusion table (rows: asked, columns: read back)."""
+    floor = {(g["group"], g["name"]): g for g in (real or {}).get("groups", [])}
+    head = "| group | prompts | digit | direction |" + (" real digit | real direction |" if real else "")
+    lines = [head, "|---" * (head.count("|") - 1) + "|"]
+    for g in breakdown["groups"]:
+        r = floor.get((g["group"], g["name"]))
+        real_cells = ""
+        if real:
+            real_cells = f" {r['digit_accuracy']:.1%} | {r['direction_accuracy']:.1%} |" if r else " — | — |"
+        lines.append(f"| {g['group']}: {g['name']} | {g['n']} | {g['digit_accuracy']:.1%} "
+                     f"| {g['direction_accuracy']:.1%} |{real_cells}")
+    conf = breakdown["direction_confusion"]
+    names = conf["directions"]
+    lines += ["", "direction confusion (rows: asked, columns: read back)", "",
+              "| asked \\ read | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for name, row in zip(names, conf["counts"]):
+        lines.append(f"| {name} | " + " | ".join(str(c) if c else "·" for c in row) + " |")
+    return "\n".join(lines)

@@ -51,7 +51,7 @@ class Task:
         cfg = self.cfg
         dataset = MovingMNIST(cfg.batch_size, seed=cfg.seed, start_batch=start * world, rank=rank,
                               world_size=world, num_frames=cfg.num_frames,
-                              num_digits=tuple(cfg.num_digits))
+                              num_digits=tuple(cfg.num_digits), device=cfg.data_device)
         if not workers:
             return iter(dataset)
         loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=workers,

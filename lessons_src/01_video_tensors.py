@@ -225,15 +225,23 @@ print(f"up-right: largest position difference {diff.max():.0f} px, "
 # `"a 7 moving up-left"` (`" slowly"` added at half speed), two digits read
 # `"a 3 and a 5 bouncing"`, and 8 takes "an". The labels hold indices: `directions` indexes
 # `DIRECTIONS` (counter-clockwise from "right", 45° apart), `speeds` indexes `("normal", "slow")`.
-# `caption` writes a prompt and `parse` reads it back. A direction describes the *first*
-# frame's motion: the "8 moving up" above hits the top wall and comes back down, as in the
-# original dataset.
+# `caption` writes a prompt and `parse` reads it back.
+#
+# A caption must describe what the clip shows. In the original dataset the start is drawn
+# anywhere, so a digit that starts next to the wall it is heading for bounces at once and "a 7
+# moving up" spends most of the clip moving down. The library draws a single digit's start so
+# that it moves as captioned for at least half the clip before its first bounce (`min_run`:
+# 8 of the 15 frame steps of a 16-frame clip); after that it bounces as usual. Two digits
+# ("bouncing") start anywhere. `labels.captioned_run()` counts, for each video, the frame steps
+# that move as captioned, up to the first bounce (15 if it never bounces, −1 for two digits;
+# the printout below shows it).
 
 # %%
 print("DIRECTIONS:", DIRECTIONS)
 for i in range(len(captions)):
     print(f"video {i}: digits {labels.digits[i].tolist()}, directions {labels.directions[i].tolist()}, "
-          f"speed {labels.speeds[i].item()}, num_digits {labels.num_digits[i].item()} → {captions[i]!r}")
+          f"speed {labels.speeds[i].item()}, num_digits {labels.num_digits[i].item()}, "
+          f"steps as captioned {labels.captioned_run()[i].item()} → {captions[i]!r}")
 print(caption([8], "down-left", "slow"), "→", parse("an 8 moving down-left slowly"))
 
 # %% [markdown]

@@ -60,29 +60,18 @@ def real_videos_for_prompts(
     one = [i for i, lab in enumerate(labels) if len(lab.digits) == 1]
     two = [i for i, lab in enumerate(labels) if len(lab.digits) == 2]
     seed = list(seed) if isinstance(seed, Sequence) else [seed]
-    if one:
-        v, _, _ = moving_mnist(
-            len(one),
-            seed=[*seed, 1],
-            num_frames=num_frames,
-            num_digits=1,
-            split=split,
-            digits=[labels[i].digits[0] for i in one],
-            directions=[labels[i].direction for i in one],
-            speeds=[labels[i].speed for i in one],
-        )
-        for j, i in enumerate(one):
-            out[i] = v[j]
-    if two:
-        v, _, _ = moving_mnist(
-            len(two),
-            seed=[*seed, 2],
-            num_frames=num_frames,
-            num_digits=2,
-            split=split,
-            digits=[labels[i].digits for i in two],
-        )
-        for j, i in enumerate(two):
+    draws = [  # (which prompts, how many digits, what the generator is told about them)
+        (one, 1, dict(digits=[labels[i].digits[0] for i in one],
+                      directions=[labels[i].direction for i in one],
+                      speeds=[labels[i].speed for i in one])),
+        (two, 2, dict(digits=[labels[i].digits for i in two])),
+    ]
+    for rows, num_digits, asked in draws:
+        if not rows:
+            continue
+        v, _, _ = moving_mnist(len(rows), seed=[*seed, num_digits], num_frames=num_frames,
+                               num_digits=num_digits, split=split, **asked)
+        for j, i in enumerate(rows):
             out[i] = v[j]
     return torch.stack(out)  # [B, T, 1, 64, 64]
 

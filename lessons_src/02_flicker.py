@@ -316,11 +316,13 @@ fig.tight_layout()
 # - Real videos: no teleportation, no drift, small acceleration (bounces and whole-pixel
 #   positions), and a flicker level that is simply what moving digits cost.
 # - Stitched real frames: (almost) no drift, since every frame is a real digit of the
-#   prompt, and yet flicker well above real, most steps teleporting and an acceleration
-#   dozens of times real. Independence alone does that. Even the detector's video heads,
-#   which look at motion too, misread some of these videos.
+#   prompt, and yet flicker well above real, many steps teleporting and an acceleration
+#   dozens of times real. Independence alone does that, and reading the digit does not
+#   catch it: the detector's video heads, which look at motion too, read the prompt's digit
+#   in the stitched videos about as often as in the real ones (the "digit read" column).
 # - The image model adds drift on top: its frames do not always agree on the digit, so
-#   the video-level reading often misses the prompt, and its digits jump from place to place.
+#   the video-level reading misses the prompt more often than for real or stitched videos,
+#   and its digits jump from place to place.
 # - The video model, the same network plus temporal layers, all but stops the teleporting,
 #   brings the acceleration close to real and its flicker to the real level or below (see the
 #   next point). It is not perfect: some of its frames still read as another digit (the

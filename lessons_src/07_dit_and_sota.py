@@ -387,7 +387,8 @@ fig.tight_layout()
 # `tinyvid.metrics` the same way, next to the shipped U-Net. The
 # figures below come from a **committed run** of that script on a shared 2-core CPU: its
 # command, date and machine are printed with them, and its times were measured **under
-# load** from other processes (they are slower than an idle machine would give).
+# load** from other processes (they are slower than an idle machine would give). The run
+# records the preset names of its day: the DiT's preset `video` is now called `video-dit`.
 
 # %%
 run = json.loads((RESULTS / "dit_vs_unet.json").read_text())
@@ -498,8 +499,8 @@ SEED_ROWS = [  # model, seed's claim, what the source says, source
      "documented design. Out of date: Runway released Gen-4 in 2025.",
      "Runway API reference (image_to_video: ratio, duration); Runway's Gen-3 Alpha announcement"),
     ("Kling (Kuaishou, 2024)", "T2V; ~5 min; 1080p; long-form coherence",
-     "Wrong length: announced as up to 2 minutes at 30 fps and up to 1080p; a single "
-     "No paper for the first "
+     "Wrong length: announced as up to 2 minutes at 30 fps and up to 1080p. No paper for "
+     "the first "
      "version; parameters not reported.",
      "Kuaishou's announcement (June 2024), quoted by MIT Technology Review, 'I tested out a "
      "buzzy new text-to-video AI model from China' (June 2024)"),

@@ -173,8 +173,8 @@ widgets.interact(scrub, kind=list(KINDS),
 # %% [markdown]
 # ## The full comparison (committed results)
 #
-# The full run scores four kinds of held-out clip: a slow glide (1.5 px/frame, 21 px end to
-# end), a normal glide (3 px/frame), a bounce between the ends, and two digits crossing. The
+# The full run scores four kinds of held-out clip: a slow glide (1.5 px/frame, 22.5 px end
+# to end), a normal glide (3 px/frame), a bounce between the ends, and two digits crossing. The
 # model runs twice per clip, without a prompt and with the clip's caption, with two seeds each;
 # the baselines are deterministic. PSNR and SSIM compare the 14 made frames with the real ones;
 # smoothness is the mean centroid acceleration (px/frame², lower is smoother; compare with the
@@ -253,10 +253,12 @@ print("SSIM gained by giving the model the caption: "
 #   A score near the real clips' value is what to look for, not the lowest, and pictures
 #   (the examples above) are needed to see what the centroid cannot (lesson 08).
 # - **The flow's limits are its assumptions.** Farnebäck follows a digit that moves a few
-#   pixels (the library's test checks 3 px); between frame 0 and frame 15 the digit moves 21–45
-#   px, and on the clip above the flow missed the motion entirely (its field printed above vs
-#   the real displacement). Without a flow, flow warping falls back to a cross-fade, which is
-#   why the two baselines score alike.
+#   pixels (the library's test checks 3 px); in a glide the digit moves 22.5–45 px between
+#   frame 0 and frame 15, too far to match, and without a flow, flow warping falls back to a
+#   cross-fade, which is why the two baselines score alike. A bounce in the gap defeats it
+#   even when the match succeeds: on the clip above the digit goes out and comes back, so the
+#   two ends differ by a few pixels and the flow finds exactly that (its median printed above
+#   vs the real displacement), then keeps the digit nearly still while the real one travels.
 # - **The video model moves a whole digit, but not always the same digit.** It is the only
 #   method that carries ink through the gap; without the caption its centroid jitters more than
 #   real motion (smoothness above the real clips'), the sign of a glyph redrawn from frame to

@@ -462,10 +462,12 @@ print(f"mean weight on the query's own frame {diagonal:.3f}, on a neighbouring f
 # red square on the frame). In the middle, the spatial attention of the 4×4 cell that
 # contains it, over the 4×4 cells of the same frame; on the right, the temporal attention of
 # the query's own 8×8 cell over the 16 frames (its own frame shaded). Put the query on the
-# digit's path and off it; change frame and head. In the starting state the query sits on
-# the 3: its heads put most of their weight on a few frames close to frame 6. Move it to an
-# empty cell (row 5, col 1, say) and the weights spread over all frames. (The sliders run
-# live in Jupyter; the figure is their starting state.)
+# digit's path and off it; change frame and head. In the starting state the query cell sits
+# just right of the 3, where the digit, moving right, is about to pass: head 0 spreads its
+# weight over several frames instead of putting it on one, the tallest bars a frame or two
+# after the query's own. Compare with a cell the digit never visits (the bottom rows: it
+# moves only sideways) and with the other heads. (The sliders run live in Jupyter; the
+# figure is their starting state.)
 
 # %%
 def draw_attention(t=6, row=2, col=6, head=0):

@@ -492,7 +492,8 @@ fig.tight_layout()
 # several times that of the frames it generates), because nothing ever asked it to be. It
 # does not matter: the sampler keeps the given frames. On the frames it generates, knowing
 # some frames helps a little: the loss over the generated frames is lower with a known frame
-# than for text-to-video, and lowest right next to a known frame. The seed's loss is
+# than for text-to-video, and in the figure the gain over text-to-video sits mostly on the
+# frames right next to a known one. The seed's loss is
 # a plain `F.mse_loss` over every frame; that is right for text-to-video, where nothing is
 # known, and it is what `masked_mse` reduces to when the mask is empty.
 #
@@ -606,10 +607,12 @@ print(f"the GPU's {gpu_clips:,} clips at the recorded CPU rate: about {gpu_clips
 del trainable
 
 # %% [markdown]
-# A CPU-minute buys the shipped architecture hundreds of clips; a GPU-minute bought it tens
-# of thousands, and the model needed hundreds of thousands to draw the asked digit 9 times in
-# 10 (RESULTS.md). That is why the course ships weights trained on a GPU and trains only toy
-# models live. (The "measured now" line is this CPU's own figure: compare it with yours.)
+# A CPU-minute buys the shipped architecture some hundreds of clips (768 in the recorded CPU
+# run, the second line above); a GPU-minute bought it tens of thousands, and after hundreds
+# of thousands the model draws the asked digit in most clips, not all (87.5 % on the quick
+# prompt set, scored with the current detector, RESULTS.md). That is why the course ships
+# weights trained on a GPU and trains only toy models live. (The "measured now" line is this
+# CPU's own figure: compare it with yours.)
 #
 # ## Exercises
 #

@@ -96,8 +96,9 @@ for i, (w, d, k) in enumerate(zip(GUIDANCES, read["digit"].tolist(), read["direc
 
 # %% [markdown]
 # The figure shows the estimate sharpening: rows are steps, columns frames.
-# Early estimates are a blur of "some digit somewhere" (the average of everything the model
-# still considers possible); each step commits to more.
+# The first estimate is nearly an empty canvas: the average of everything the model still
+# considers possible, a digit anywhere, blurs into almost nothing. Faint strokes appear next,
+# and each step commits to more.
 
 
 # %%
@@ -127,8 +128,8 @@ draw_stream(4.0);
 # **Play with it.** Move the slider and watch two things: which digit appears, and at
 # which step the estimate stops changing. At guidance 0 the model ignores the prompt
 # entirely (it samples "any clip", the null prompt's model: the detector's reading above
-# says what it drew instead); from 1 on the prompt is in charge, and larger weights push the
-# estimate further from the unconditional one at every step. (The slider runs live in
+# says what it drew, asked or not); from 1 on the prompt is in charge, and larger weights
+# push the estimate further from the unconditional one at every step. (The slider runs live in
 # Jupyter; the figure above is its starting state.)
 
 # %%
@@ -190,8 +191,8 @@ fig.tight_layout();
 # accuracy (two-digit prompts do not count for direction, so 14 prompts there), and an FVD
 # from 16 clips is noisy (compare it with the floor printed beside it, the FVD between two
 # real sets of the same size). `tinyvid/weights/RESULTS.md` has the finer comparison that
-# chose the shipped default of 4 on 160 prompts: guidance 3 vs 4 gave digit 90.6 % vs
-# 91.9 %, direction 59.3 % vs 64.3 %, FVD 33.3 vs 35.7.
+# chose the shipped default of 4 on 160 prompts, scored with the previous detector: guidance
+# 3 vs 4 gave digit 90.6 % vs 91.9 %, direction 59.3 % vs 64.3 %, FVD 33.3 vs 35.7.
 #
 # ## Doc check: the sampler's timestep
 #
@@ -304,13 +305,16 @@ ax.legend(fontsize=8)
 fig.tight_layout();
 
 # %% [markdown]
-# What the numbers say: when the model is not told, frame 0 is a picture it did not draw
-# and the other frames are its own text-to-video sample of the caption. Some clips keep the
+# What the committed run's numbers say: when the model is not told, frame 0 is a picture it
+# did not draw and the other frames are its own text-to-video sample of the caption. Some
+# clips keep the
 # digit, others lose it or go nearly blank, and the first step (frame 0 to frame 1) is where
 # the seam shows: the centre of mass moves further between frames 0 and 1 than between later
 # frames, for both methods, but most for the pasted one (the "step 0→1" column against
 # "later", and against real clips). The masked model was trained to continue a given frame,
-# and keeps its digit. (The pasted
+# and kept the digit in every clip of that run. On the four live clips above the first column
+# came out the other way round, the pasted loop keeping the digit more often: four clips are
+# an anecdote, which is why the committed run scores 12 first frames. (The pasted
 # version's flicker is the lowest of the three only because near-empty frames do not
 # flicker: read flicker beside the near-empty share.) The masked model is not perfect
 # either: its digits change shape from frame to frame more than real ones do, which none of

@@ -116,6 +116,23 @@ def test_lesson_page_renders_figures_and_math_with_nothing_from_outside(visit):
     assert not visit.errors, visit.errors
 
 
+LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_every_lesson_has_a_page_with_its_figures(browser):
+    """Each committed notebook is a page; every image on it loads; nothing leaves 127.0.0.1."""
+    for name in LESSONS:
+        v = Visit(browser)
+        try:
+            v.page.goto(v.url + f"lessons/{name}.html", wait_until="networkidle")
+            loaded = v.page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+            assert loaded and all(loaded), (name, loaded)
+            assert name in v.page.inner_text(".tinyvid-run"), name
+            assert not v.left and not v.failed and not v.errors, (name, v.left, v.failed, v.errors)
+        finally:
+            v.close()
+
+
 def test_search_finds_a_lesson(visit):
     page = visit.page
     page.goto(visit.url + "search.html?q=flicker", wait_until="networkidle")

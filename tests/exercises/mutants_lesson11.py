@@ -14,36 +14,19 @@ def _fade(weights):
 
 
 # --- warp_backward
-def _warp(sign=1.0, swap=False, mode="bilinear", w_norm=lambda n: n - 1, corners=True):
+def _warp(sign=1.0, swap=False, mode="bilinear", w_norm=lambda n: n - 1, padding="zeros",
+          y_by_width=False):
+    """The reference with one part changed (``y_by_width``: both axes scaled by the width)."""
     def warp(image, flow):
         B, C, H, W = image.shape
         ys, xs = torch.meshgrid(torch.arange(H, dtype=image.dtype),
                                 torch.arange(W, dtype=image.dtype), indexing="ij")
         dx, dy = (flow[..., 1], flow[..., 0]) if swap else (flow[..., 0], flow[..., 1])
         x, y = xs + sign * dx, ys + sign * dy
-        grid = torch.stack([2 * x / w_norm(W) - 1, 2 * y / w_norm(H) - 1], dim=-1)
-        return F.grid_sample(image, grid, mode=mode, padding_mode="zeros", align_corners=corners)
+        grid = torch.stack([2 * x / w_norm(W) - 1, 2 * y / w_norm(W if y_by_width else H) - 1], -1)
+        return F.grid_sample(image, grid, mode=mode, padding_mode=padding, align_corners=True)
 
     return warp
-
-
-def _warp_border(image, flow):
-    B, C, H, W = image.shape
-    ys, xs = torch.meshgrid(torch.arange(H, dtype=image.dtype),
-                            torch.arange(W, dtype=image.dtype), indexing="ij")
-    grid = torch.stack([2 * (xs + flow[..., 0]) / (W - 1) - 1,
-                        2 * (ys + flow[..., 1]) / (H - 1) - 1], dim=-1)
-    return F.grid_sample(image, grid, mode="bilinear", padding_mode="border", align_corners=True)
-
-
-def _warp_square(image, flow):
-    """Normalises both axes by the width (fine on square images only)."""
-    B, C, H, W = image.shape
-    ys, xs = torch.meshgrid(torch.arange(H, dtype=image.dtype),
-                            torch.arange(W, dtype=image.dtype), indexing="ij")
-    grid = torch.stack([2 * (xs + flow[..., 0]) / (W - 1) - 1,
-                        2 * (ys + flow[..., 1]) / (W - 1) - 1], dim=-1)
-    return F.grid_sample(image, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
 
 
 # --- track_smoothness
@@ -66,8 +49,8 @@ MUTANTS = {
         ("dx and dy swapped", _warp(swap=True), "swapped"),
         ("nearest neighbour", _warp(mode="nearest"), "bilinear"),
         ("grid normalised by W, not W - 1", _warp(w_norm=lambda n: n), "half a pixel"),
-        ("border padding instead of zeros", _warp_border, "case"),
-        ("both axes normalised by the width", _warp_square, "case"),
+        ("border padding instead of zeros", _warp(padding="border"), "case"),
+        ("both axes normalised by the width", _warp(y_by_width=True), "case"),
     ],
     "track_smoothness": [
         ("speed instead of acceleration",

@@ -34,9 +34,10 @@ from tqdm.auto import tqdm
 
 from tinyvid import checkpoints, inputs
 from tinyvid.diffusion.samplers import check_objective
-from tinyvid.nn.unet import inflate
+from tinyvid.nn.unet import inflate, is_temporal
 from tinyvid.tasks import TASKS, Task
 
+TRAIN_ONLY = ("", "temporal")  # which parameters train (the rest are frozen)
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 
@@ -82,6 +83,7 @@ class TrainConfig:
     data_device: str = "cpu"  # where batches are drawn: "cuda" renders them on the GPU (workers=0)
     lr_ref_batch: int = 0  # > 0: `lr` is for this batch; scaled by sqrt(batch_size / lr_ref_batch)
     temporal_lr_mult: float = 1.0  # lr factor for parameters named 'temporal*' (inflated video)
+    train_only: str = ""  # "": train every parameter; "temporal": freeze all but the temporal layers
     time_budget_s: float = 0.0  # > 0: shrink `steps` to what fits in this many seconds
 
     def __post_init__(self) -> None:
@@ -95,6 +97,9 @@ class TrainConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")
         self._check_speed_options()
+        if self.train_only not in TRAIN_ONLY:
+            raise ValueError(f"train_only must be one of {TRAIN_ONLY} ('' trains everything), "
+                             f"got {self.train_only!r}")
         TASKS[self.task].check(self)
 
     def _check_speed_options(self) -> None:
@@ -198,11 +203,21 @@ def ema_update(ema: nn.Module, model: nn.Module, decay: float, step: int) -> Non
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
     """AdamW without weight decay on biases and norms; each group's ``lr_mult`` scales the
-    schedule's lr (``temporal_lr_mult`` for layers named ``temporal*``, 1 for the rest)."""
+    schedule's lr (``temporal_lr_mult`` for layers named ``temporal*``, 1 for the rest).
+
+    With ``train_only="temporal"`` every other parameter is frozen (``requires_grad=False``)
+    and left out of the optimizer: the image model's weights stay exactly as they were.
+    """
     groups: dict[tuple[bool, bool], list[nn.Parameter]] = {}
     for name, p in model.named_parameters():
-        temporal = cfg.temporal_lr_mult != 1.0 and any(part.startswith("temporal") for part in name.split("."))
+        if cfg.train_only == "temporal" and not is_temporal(name):
+            p.requires_grad_(False)
+            continue
+        temporal = cfg.temporal_lr_mult != 1.0 and is_temporal(name)
         groups.setdefault((p.ndim >= 2, temporal), []).append(p)
+    if not groups:
+        raise ValueError(f"train_only={cfg.train_only!r} leaves nothing to train: "
+                         f"{type(model).__name__} has no temporal layers")
     return torch.optim.AdamW(
         [{"params": ps, "weight_decay": cfg.weight_decay if decays else 0.0,
           "lr_mult": cfg.temporal_lr_mult if temporal else 1.0}

@@ -227,3 +227,31 @@ def test_compile_with_the_eager_backend_trains_like_no_compile(tmp_path):
     plain = train(tiny(tmp_path, "plain", steps=2), progress=False)
     traced = train(tiny(tmp_path, "traced", steps=2, compile=True, compile_backend="eager"), progress=False)
     assert traced["loss"] == pytest.approx(plain["loss"], rel=1e-4)
+
+
+def test_train_only_temporal_freezes_the_image_weights_and_trains_the_temporal_ones(tmp_path):
+    from tinyvid.checkpoints import load_training_state, save_model
+    from tinyvid.nn.unet import is_temporal
+    from tinyvid.train import build_model
+
+    torch.manual_seed(0)
+    image = build_model(load_config("tiny-image-unet"))
+    path = save_model(image, tmp_path / "image", manifest=False)
+    cfg = load_config("tiny-video-unet", {"init_from": str(path), "out_dir": str(tmp_path),
+                                          "name": "frozen", "steps": 4, "train_only": "temporal"})
+    out = train(cfg, progress=False)
+    _, parts, _ = load_training_state(tmp_path / "frozen" / "last.safetensors")
+    start = image.state_dict()
+    moved = {k for k, v in parts["model"].items() if k not in start or not torch.equal(v, start[k])}
+    assert out["step"] == 4 and moved, "something trained"
+    assert all(is_temporal(k) for k in moved), sorted(k for k in moved if not is_temporal(k))
+
+
+def test_train_only_is_checked():
+    with pytest.raises(ValueError, match="train_only must be one of"):
+        TrainConfig(train_only="spatial")
+    from tinyvid.nn.unet import ImageUNet, UNetConfig
+    from tinyvid.train import make_optimizer
+
+    with pytest.raises(ValueError, match="leaves nothing to train"):
+        make_optimizer(ImageUNet(UNetConfig.tiny()), TrainConfig(train_only="temporal"))

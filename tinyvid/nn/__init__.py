@@ -17,7 +17,7 @@ from tinyvid.nn.conv import Conv2Plus1dBlock, Conv3dBlock, TemporalConv, Tempora
 from tinyvid.nn.dit import DiT, DiTBlock, DiTConfig, patchify, unpatchify
 from tinyvid.nn.measure import Cost, cost
 from tinyvid.nn.text import TextEncoder, TextEncoderConfig
-from tinyvid.nn.unet import ImageUNet, UNetConfig, VideoUNet, inflate
+from tinyvid.nn.unet import ImageUNet, UNetConfig, VideoUNet, inflate, is_temporal
 
 __all__ = [
     "AutoencoderConfig",
@@ -43,6 +43,7 @@ __all__ = [
     "VideoUNet",
     "cost",
     "inflate",
+    "is_temporal",
     "patchify",
     "unpatchify",
 ]

@@ -255,6 +255,16 @@ class VideoUNet(ImageUNet):
     temporal_layers = True
 
 
+def is_temporal(name: str) -> bool:
+    """Whether the parameter (or module) called ``name`` belongs to a temporal layer.
+
+    The temporal layers inflation adds are the only modules named ``temporal_*``
+    (``...down.0.temporal_convs.0.conv.weight``); everything else came from the image model.
+    Freezing the rest and training only these is AnimateDiff's recipe (Guo et al. 2023).
+    """
+    return any(part.startswith("temporal") for part in name.split("."))
+
+
 def inflate(image_unet: ImageUNet) -> VideoUNet:
     """Return a ``VideoUNet`` carrying ``image_unet``'s weights and identity temporal layers.
 
@@ -266,7 +276,7 @@ def inflate(image_unet: ImageUNet) -> VideoUNet:
         raise ValueError(f"inflate expects an ImageUNet, got {type(image_unet).__name__}")
     video = VideoUNet(copy.deepcopy(image_unet.config))
     missing, unexpected = video.load_state_dict(image_unet.state_dict(), strict=False)
-    not_temporal = [k for k in missing if ".temporal_" not in k]
+    not_temporal = [k for k in missing if not is_temporal(k)]
     if unexpected or not_temporal:  # the two classes must differ only in temporal layers
         raise RuntimeError(f"inflate: unexpected keys {unexpected}, missing {not_temporal}")
     param = next(image_unet.parameters())

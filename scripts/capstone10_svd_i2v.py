@@ -277,8 +277,8 @@ def start_gap(n: int, draws: int = 2) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="3 steps, batch 2, 4 clips, 4 sampling steps")
-    ap.add_argument("--steps", type=int, default=None, help="fine-tuning steps per arm (full 200: ~7 min "
-                    "at ~2 s/step on one thread)")
+    ap.add_argument("--steps", type=int, default=None, help="fine-tuning steps per arm (full 180: ~7 min "
+                    "at ~2.4 s/step, batch 8, one thread, shared CPU)")
     ap.add_argument("--batch", type=int, default=None, help="clips per step (full 8)")
     ap.add_argument("--lr", type=float, default=1e-4, help="peak lr: low for a fine-tune, but the "
                     "converted model starts far from its parent (flow loss ~1.06 vs 0.15)")
@@ -293,7 +293,7 @@ def main(argv=None) -> int:
     q = args.quick
     job = {
         "scale": "quick" if q else "full",
-        "steps": args.steps or (3 if q else 200),
+        "steps": args.steps or (3 if q else 180),
         "batch": args.batch or (2 if q else 8),
         "lr": args.lr,
         "warmup": args.warmup if args.warmup is not None else (1 if q else 20),

@@ -47,7 +47,8 @@ from tinyvid.metrics.prompt import eval_prompts
 from tinyvid.nn import cost
 from tinyvid.nn.cond import Cond
 from tinyvid.pipelines import PipelineConfig, VideoPipeline, load_pipeline
-from tinyvid.train import PRESETS, Task, load_config, train
+from tinyvid.tasks import TASKS, Task
+from tinyvid.train import PRESETS, load_config, train
 
 # the architectures compared, by the model kind their training preset builds
 ARCHITECTURES = {"dit": "dit", "unet": "video_unet"}
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         arms["unet_equal_time"]["time_budget_s"] = budget
 
     # 2. score every model the same way, the shipped one as the "trained" reference
-    task = Task(load_config(preset_for("dit"), {"device": "cpu"}), torch.device("cpu"))
+    task = TASKS["video"](load_config(preset_for("dit"), {"device": "cpu"}), torch.device("cpu"))
     autoencoder = task.autoencoder  # the latent space every arm was trained in
     pipe_cfg = PipelineConfig(objective="flow", guidance=args.guidance, steps=12)
     models = {name: checkpoints.load_model(arm["weights"], check_hash=False) for name, arm in arms.items()}  # on the CPU

@@ -73,7 +73,7 @@ class TrainConfig:
     # bookkeeping
     log_every: int = 20
     ckpt_every: int = 200  # also at the end; a killed run loses at most this many steps
-    preview_every: int = 0  # 0: only at the end
+    preview_every: int = 0  # 0: only at the end; -1: never (the preview samples: seconds on a CPU)
     out_dir: str = "runs"
     device: str = "auto"  # auto | cpu | cuda | mps
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
@@ -92,6 +92,8 @@ class TrainConfig:
         if self.task not in TASKS:
             raise ValueError(f"task must be one of {tuple(TASKS)}, got {self.task!r}")
         check_objective(self.objective)
+        if self.preview_every < -1:
+            raise ValueError(f"preview_every must be ≥ 1, 0 (only at the end) or -1 (never), got {self.preview_every}")
         if self.workers < 0 or self.time_budget_s < 0 or self.temporal_lr_mult <= 0:
             raise ValueError("workers and time_budget_s must be ≥ 0 and temporal_lr_mult > 0, got "
                              f"{self.workers}, {self.time_budget_s}, {self.temporal_lr_mult}")
@@ -410,7 +412,7 @@ class _RunFiles:
         cfg = self.cfg
         if done % cfg.ckpt_every == 0 or done == cfg.steps:
             self.save(done)
-        if self.main and cfg.preview_every and done % cfg.preview_every == 0:
+        if self.main and cfg.preview_every > 0 and done % cfg.preview_every == 0:
             preview(task, self.ema, self.dir / "previews" / f"step{done:06d}.gif")
 
 
@@ -547,7 +549,8 @@ def train(cfg: TrainConfig, *, resume: bool = True, stop_at: int | None = None,
             files.save(cfg.steps)
         checkpoints.save_model(ema, run_dir / "model.safetensors", manifest=False,
                                extra={"train_config": asdict(cfg), "steps": cfg.steps})
-        preview(task, ema, run_dir / "preview.gif")
+        if cfg.preview_every >= 0:
+            preview(task, ema, run_dir / "preview.gif")
     _teardown(world)
     return {"run_dir": run_dir, "step": cfg.steps, "loss": loss_value,
             "seconds": time.perf_counter() - t0}

@@ -48,6 +48,9 @@ def test_training_writes_weights_log_curve_and_preview(tmp_path):
         assert (run / name).is_file(), name
     meta = json.loads((run / "model.json").read_text())
     assert meta["kind"] == "dit" and meta["train_config"]["steps"] == 4
+    train(tiny(tmp_path, "quiet", steps=2, preview_every=-1), progress=False)
+    assert (tmp_path / "quiet" / "model.safetensors").is_file()
+    assert not (tmp_path / "quiet" / "preview.gif").exists(), "preview_every=-1: no preview"
 
 
 def test_the_loss_goes_down_on_the_autoencoder(tmp_path):

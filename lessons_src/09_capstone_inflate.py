@@ -249,7 +249,7 @@ for arm, (model, train_only) in arms.items():
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     live[arm] = dict(curve=curve, sec=sorted(seconds)[len(seconds) // 2], trainable=trainable)
     print(f"{arm:18s} trainable {trainable:>9,}  median {live[arm]['sec']:.2f} s/step  held-out "
-          f"loss {curve[0]:.3f} -> {curve[-1]:.3f}  image-model tensors changed: "
+          f"loss {curve[0]:.3f} -> {curve[-1]:.3f}  non-temporal tensors changed: "
           f"{sum(not is_temporal(n) for n in moved)}")
 frozen_saving = 1 - live["finetune_temporal"]["sec"] / live["finetune_all"]["sec"]
 print(f"freezing the image weights saved {frozen_saving:.0%} of a step here; the backward pass "
@@ -381,24 +381,33 @@ for name, ref in record["references"].items():
 
 # %% [markdown]
 # The training loss of every run (both seeds, logged every few steps; flow-matching loss is noisy
-# from batch to batch, so read the trend, not single points):
+# from batch to batch, so read the trend, not single points). Crosses mark each run's loss on
+# the script's fixed held-out clips after training; grey lines, the two references' loss on the
+# same clips (the image model per frame is where both inflated arms started):
 
 # %%
 colors = {"finetune_all": "tab:blue", "finetune_temporal": "tab:green", "scratch": "tab:red"}
-fig, ax = plt.subplots(figsize=(6.5, 3.4))
+fig, ax = plt.subplots(figsize=(8.5, 3.4))
 for arm, a in record["arms"].items():
     for k, run in enumerate(a["runs"]):
         steps_logged, loss = zip(*run["loss_log"])
         ax.plot(steps_logged, loss, color=colors.get(arm), ls="-" if k == 0 else "--", alpha=0.85,
                 label=f"{arm}, seed {run['seed']}")
+        ax.scatter([steps_logged[-1]], [run["scores"]["held_out_loss"]], color=colors.get(arm),
+                   marker="x", s=40, zorder=3)
+for (name, ref), style in zip(record["references"].items(), [":", "-."]):
+    ax.axhline(ref["scores"]["held_out_loss"], color="gray", ls=style, lw=1,
+               label=f"{name} (held-out)")
+ax.scatter([], [], color="gray", marker="x", label="each run's held-out loss, at its last step")
+ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
 ax.set_xlabel("optimiser step")
-ax.set_ylabel("training loss (flow matching, log)")
+ax.set_ylabel("flow-matching loss (log)")
 ax.set_yscale("log")
 ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
 ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
 ax.yaxis.set_minor_formatter(ticker.NullFormatter())
 ax.set_title(f"Training loss per arm and seed ({record['scale']} run)", fontsize=9)
-ax.legend(fontsize=7, ncol=2)
+ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 fig.tight_layout()
 plt.show()
 

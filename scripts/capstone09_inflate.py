@@ -1,6 +1,6 @@
 """Capstone 09: temporal layers added to the pretrained image model, fine-tuned vs from scratch.
 
-    python scripts/capstone09_inflate.py            # the full run: ~45 minutes on 2 CPU cores
+    python scripts/capstone09_inflate.py            # the full run: ~45 minutes on 2 busy CPU cores
     python scripts/capstone09_inflate.py --quick    # the same files at toy scale, ~1-2 minutes
 
 The seed's exercise 1, measured. Three arms, each trained ``--steps`` steps on the same data
@@ -187,7 +187,7 @@ def examples_figure(samples: dict, path: Path, every: int = 3) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="toy scale: the same files in ~1-2 minutes")
-    ap.add_argument("--steps", type=int, default=400, help="training steps of every run")
+    ap.add_argument("--steps", type=int, default=300, help="training steps of every run")
     ap.add_argument("--batch", type=int, default=8, help="clips of 16 frames per step")
     ap.add_argument("--lr", type=float, default=2e-4, help="peak learning rate, every arm")
     ap.add_argument("--warmup", type=int, default=20, help="warm-up steps, every arm")

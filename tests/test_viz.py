@@ -55,7 +55,13 @@ def test_frame_grid_layout(videos):
 
 def test_flicker_heatmap_shows_each_frame_pair(videos):
     fig = flicker_heatmap(videos[0])
-    assert len(fig.axes) == 7 + 1
+    assert len(fig.axes) == 7 + 1 + 1, "a tile per frame pair, the mean curve, the colour bar"
+    tiles = [ax for ax in fig.axes if ax.images]
+    assert len(tiles) == 7 and len({ax.images[0].get_clim() for ax in tiles}) == 1, "one colour scale"
+    diff = (videos[0, 1:] - videos[0, :-1]).abs().mean(dim=1)
+    assert tiles[0].images[0].get_clim()[1] == pytest.approx(float(diff.max()))
+    many = flicker_heatmap(videos[0].repeat(3, 1, 1, 1), per_row=8)  # 23 pairs, 15 shown
+    assert len([ax for ax in many.axes if ax.images]) == 15
     with pytest.raises(ValueError, match="two frames"):
         flicker_heatmap(videos[0, :1])
 

@@ -196,11 +196,13 @@ def frame_grid(
     return fig
 
 
-def flicker_heatmap(video, title: str | None = None, max_frames: int = 15):
+def flicker_heatmap(video, title: str | None = None, max_frames: int = 15, per_row: int = 8):
     """Where and when a video changes: ``|x_t − x_{t−1}|`` per frame pair, and its mean over time.
 
     A video model's differences follow the moving digit (a thin crescent at its edges); frames
-    generated independently light up everywhere: that is flicker.
+    generated independently light up everywhere: that is flicker. Tiles are drawn ``per_row``
+    to a row, big enough to see a stroke, on one colour scale (the largest difference shown)
+    with its colour bar.
     """
     import matplotlib.pyplot as plt
 
@@ -209,22 +211,29 @@ def flicker_heatmap(video, title: str | None = None, max_frames: int = 15):
         raise ValueError("flicker needs at least two frames")
     diff = (v[1:] - v[:-1]).abs().mean(dim=1)  # [T-1, H, W]
     n = min(len(diff), max_frames)
-    fig = plt.figure(figsize=(0.9 * n, 2.6))
-    grid = fig.add_gridspec(2, n, height_ratios=[1, 1.1])
+    cols = min(n, per_row)
+    rows = -(-n // cols)
+    vmax = max(float(diff[:n].max()), 1e-6)
+    fig = plt.figure(figsize=(1.25 * cols + 0.8, 1.55 * rows + 1.9))
+    grid = fig.add_gridspec(rows + 1, cols + 1, height_ratios=[1] * rows + [1.3],
+                            width_ratios=[1] * cols + [0.08])
     for j in range(n):
-        ax = fig.add_subplot(grid[0, j])
-        ax.imshow(diff[j].numpy(), cmap="magma", vmin=0, vmax=1)
+        ax = fig.add_subplot(grid[j // cols, j % cols])
+        image = ax.imshow(diff[j].numpy(), cmap="magma", vmin=0, vmax=vmax)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"{j}→{j + 1}", fontsize=7)
-    ax = fig.add_subplot(grid[1, :])
+        ax.set_title(f"frames {j}→{j + 1}", fontsize=7)
+    bar = fig.colorbar(image, cax=fig.add_subplot(grid[:rows, cols]))
+    bar.set_label("|x_t − x_{t−1}|", fontsize=7)
+    bar.ax.tick_params(labelsize=6)
+    ax = fig.add_subplot(grid[rows, :cols])
     ax.plot(range(1, len(diff) + 1), diff.mean(dim=(1, 2)).numpy(), marker="o")
     ax.set_xlabel("frame t")
     ax.set_ylabel("mean |x_t − x_{t−1}|", fontsize=8)
     ax.set_ylim(bottom=0)
     if title:  # above everything, with room kept for it
         fig.suptitle(title, fontsize=9)
-    fig.tight_layout(pad=0.3, rect=(0, 0, 1, 0.92 if title else 1))
+    fig.tight_layout(pad=0.3, rect=(0, 0, 1, 0.93 if title else 1))
     return fig
 
 

@@ -496,7 +496,6 @@ print("direction accuracy (mean over seeds): "
       f"shipped video model {refs['shipped_video']['scores']['direction_accuracy']:.0%}")
 clips = {arm: a["runs"][0]["clips_seen"] for arm, a in record["arms"].items()}
 print(f"clips seen per run: {clips}; the shipped video model: see its reference line above")
-# CONCLUSION: revise after the full run (revised against the full run dated 2026-12-02 14:00 UTC)
 
 # %% [markdown]
 # **Reading.** At equal steps, batch and data, starting from the image model wins clearly:

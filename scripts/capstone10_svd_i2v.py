@@ -17,8 +17,10 @@ same held-out one-digit test clips, with the same starting noise, against
 - the shipped masked model (``load_pipeline("default").image_to_video`` with the caption).
 
 The noise-augmented arms are also sampled at other inference noise levels (a small sweep).
-``start_loss`` records how far the conversion moves the start: the shipped model was trained
-with the image only on frame 0 (``known * mask``), so the image on every frame is new to it.
+``start_loss`` records where each fine-tune starts: the conversion zeroes the image and mask
+input channels (the converted model is the shipped text-to-video model until trained);
+keeping the parent's weights there instead starts far off, since they learned the image on
+frame 0 only (``known * mask``).
 Arms train in separate processes (``--parallel``), one thread each.
 
 Writes ``scripts/results/capstone10/results.json`` (setup, machine, training logs and times,
@@ -254,23 +256,26 @@ def latent_std(n: int = 64) -> float:
 
 @torch.no_grad()
 def start_gap(n: int, draws: int = 2) -> dict:
-    """Flow loss of the shipped model on its own image-to-video task vs the converted SVD model
-    at sigma = 0 before any step (same clips, times and noise): how far the new input assembly
-    moves the starting point."""
+    """Flow loss before any step (same clips, times and noise): the shipped model on its own
+    image-to-video task, the converted SVD model as built (image and mask channels zeroed: its
+    parent's text-to-video model) and converted keeping the parent's weights on those channels
+    (which learned the image on frame 0 only). Why the conversion zeroes them."""
     ae = load_model(AUTOENCODER).eval()
-    parent = load_model(VIDEO).eval()
-    svd = svd_from_video_unet(parent).eval()
+    parent = load_model(VIDEO).float().eval()
+    converted = {"converted_svd_sigma0": svd_from_video_unet(parent).eval(),
+                 "converted_keeping_image_weights": svd_from_video_unet(parent, zero_image_channels=False).eval()}
     videos, _, captions = moving_mnist(n, seed=[77, 1], num_frames=T, split="test", num_digits=1)
     x0, tokens = ae.encode_video(videos), tokenize(captions)  # [n, T, c, h, w], [n, L]
     i2v = MaskConfig(t2v=0, i2v=1, extend=0, interpolate=0)
-    losses = {"parent_masked_i2v": 0.0, "converted_svd_sigma0": 0.0}
+    losses = dict.fromkeys(["parent_masked_i2v", *converted], 0.0)
     for k in range(draws):
         g = torch.Generator().manual_seed(k)
         losses["parent_masked_i2v"] += flow_matching_loss(
             parent, x0, training_cond(x0, tokens, i2v, 0.0, g), generator=g).item() / draws
-        g = torch.Generator().manual_seed(k)
-        losses["converted_svd_sigma0"] += flow_matching_loss(
-            svd, x0, svd_training_cond(x0, tokens, NoiseAugConfig(), 0.0, g), generator=g).item() / draws
+        for name, model in converted.items():
+            g = torch.Generator().manual_seed(k)
+            losses[name] += flow_matching_loss(
+                model, x0, svd_training_cond(x0, tokens, NoiseAugConfig(), 0.0, g), generator=g).item() / draws
     return {k: round(v, 4) for k, v in losses.items()} | {"clips": n, "draws": draws}
 
 

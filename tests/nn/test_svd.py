@@ -55,14 +55,26 @@ def test_noise_augment_refuses_bad_shapes_and_negative_sigma():
         noise_augment(img, torch.tensor([0.1, -0.1]), torch.randn_like(img))
 
 
-def test_converted_model_at_sigma_0_is_its_parent_on_the_same_input_channels():
+def test_converted_model_starts_as_its_parents_text_to_video_model():
     parent = _model()
     svd = svd_from_video_unet(parent).eval()
+    x, img, t = torch.randn(B, T, C, H, W), torch.randn(B, C, H, W), torch.rand(B)
+    tokens = torch.randint(1, 5, (B, parent.config.text.max_len))
+    out = svd(x, t, Cond(tokens=tokens, image=img, aug_level=torch.full((B,), 0.3)))
+    assert torch.allclose(out, parent(x, t, Cond(tokens=tokens)), atol=1e-6), "image ignored at step 0"
+    c = parent.config.latent_channels
+    assert not svd.input.weight[:, c:].any() and torch.equal(svd.input.weight[:, :c], parent.input.weight[:, :c])
+
+
+def test_converted_model_keeping_the_image_channels_is_its_parent_on_the_same_input_channels():
+    parent = _model()
+    svd = svd_from_video_unet(parent, zero_image_channels=False).eval()
     x, img, t = torch.randn(B, T, C, H, W), torch.randn(B, C, H, W), torch.rand(B)
     tokens = torch.randint(1, 5, (B, parent.config.text.max_len))
     out = svd(x, t, Cond(tokens=tokens, image=img, aug_level=torch.zeros(B)))
     want = parent.trunk(svd_condition_channels(x, img), parent.embed(t, Cond(tokens=tokens), B))
     assert torch.equal(out, want)
+    assert not torch.allclose(out, parent(x, t, Cond(tokens=tokens)), atol=1e-4), "the image is read"
     # with one frame the input channels are the masked model's: the same output through forward
     one = svd(x[:, :1], t, Cond(tokens=tokens, image=img))
     masked = parent(x[:, :1], t, Cond(tokens=tokens, known_mask=torch.ones(B, 1), known=img[:, None]))

@@ -47,7 +47,10 @@ def test_init_from_a_video_unet_builds_the_svd_model_with_its_weights(tmp_path):
     path = save_model(video, tmp_path / "video.safetensors", manifest=False)
     model = build_model(tiny(tmp_path, "ft", init_from=str(path)))
     assert isinstance(model, SVDVideoUNet)
-    assert torch.equal(model.input.weight, video.input.weight)
+    c = STAND_IN_CHANNELS
+    assert torch.equal(model.input.weight[:, :c], video.input.weight[:, :c])
+    assert torch.equal(model.down[0].res[0].conv1.weight, video.down[0].res[0].conv1.weight)
+    assert not model.input.weight[:, c:].any(), "image and mask channels start at zero"
 
 
 @pytest.mark.parametrize("bad, match", [

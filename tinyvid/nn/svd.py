@@ -87,8 +87,9 @@ class SVDVideoUNet(VideoUNet):
     separate image encoder. SVD uses CLIP; our stand-in would be the detector's frame branch,
     but the detector is the evaluator, and conditioning on it would leak the metric.
 
-    Both new layers end in a zero-initialised Linear, so a model made by
-    :func:`svd_from_video_unet` differs from its parent only in how the input is assembled.
+    Both new layers end in a zero-initialised Linear, and :func:`svd_from_video_unet` also
+    zeroes the first conv's image and mask channels: the converted model starts as its parent's
+    text-to-video model.
     """
 
     def __init__(self, config=None):
@@ -124,16 +125,19 @@ class SVDVideoUNet(VideoUNet):
         return self.trunk(x, emb)  # [B, T, c, h, w]
 
 
-def svd_from_video_unet(model: VideoUNet) -> SVDVideoUNet:
-    """An ``SVDVideoUNet`` carrying every weight of ``model`` (SVD fine-tunes its T2V model).
+def svd_from_video_unet(model: VideoUNet, zero_image_channels: bool = True) -> SVDVideoUNet:
+    """An ``SVDVideoUNet`` carrying the weights of ``model`` (SVD fine-tunes its T2V model).
 
-    The new ``image_embed`` and ``aug_embed`` end at zero, so the new model computes
-    ``model.trunk(svd_condition_channels(x_t, image), model.embed(t, cond))`` exactly.
-    That is still a new input for the parent: its first conv learned the image channels as
-    ``known * mask`` (the image on frame 0 only), so the converted model starts well off its
-    parent (flow loss ~1.1 against the parent's ~0.15 on its own image-to-video task,
-    ``start_loss`` in ``scripts/results/capstone10/results.json``) and the fine-tune must
-    first re-learn how to read its input.
+    The new ``image_embed`` and ``aug_embed`` end at zero and, with ``zero_image_channels``,
+    so do the first conv's weights on the image and mask channels (SVD's new conditioning
+    channels start at zero the same way). The converted model then *is* its parent's
+    text-to-video model until the first step, and training opens the image path from there:
+    the identity start of lesson 09 again.
+
+    ``zero_image_channels=False`` keeps the parent's weights on those channels. They learned
+    the image as ``known * mask``, on frame 0 only; the image on every frame is a new input
+    for them, and the start is far off (flow loss ~1.0 against ~0.14 for the zeroed start,
+    ``start_loss`` in ``scripts/results/capstone10/results.json``).
     """
     if type(model) is not VideoUNet:
         raise ValueError(f"svd_from_video_unet expects a VideoUNet, got {type(model).__name__}")
@@ -142,6 +146,9 @@ def svd_from_video_unet(model: VideoUNet) -> SVDVideoUNet:
     new = [k for k in missing if not k.startswith(("image_embed.", "aug_embed."))]
     if unexpected or new:
         raise RuntimeError(f"svd_from_video_unet: unexpected keys {unexpected}, missing {new}")
+    if zero_image_channels:
+        with torch.no_grad():
+            svd.input.weight[:, model.config.latent_channels:].zero_()  # image c + mask 1 channels
     param = next(model.parameters())
     return svd.to(device=param.device, dtype=param.dtype).train(model.training)
 

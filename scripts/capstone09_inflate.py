@@ -50,8 +50,8 @@ from tinyvid.metrics.prompt import eval_prompts
 from tinyvid.nn.cond import Cond
 from tinyvid.nn.unet import inflate, is_temporal
 from tinyvid.pipelines import PipelineConfig, VideoPipeline, load_pipeline
-from tinyvid.text import tokenize
 from tinyvid.tasks import TASKS, Task
+from tinyvid.text import tokenize
 from tinyvid.train import load_config, train
 
 IMAGE_MODEL = "tinyvid/weights/image_video.safetensors"

@@ -43,14 +43,13 @@ from pathlib import Path
 import torch
 
 from tinyvid import checkpoints
-from tinyvid.data import moving_mnist
 from tinyvid.metrics.detector import default_detector
 from tinyvid.metrics.evaluate import evaluate_text_to_video, pipeline_generators, report
 from tinyvid.metrics.prompt import eval_prompts
 from tinyvid.nn.cond import Cond
 from tinyvid.nn.unet import inflate, is_temporal
 from tinyvid.pipelines import PipelineConfig, VideoPipeline, load_pipeline
-from tinyvid.tasks import TASKS, Task
+from tinyvid.tasks import TASKS
 from tinyvid.text import tokenize
 from tinyvid.train import load_config, train
 
@@ -132,18 +131,6 @@ def trainable_params(arm: str) -> int:
     return sum(p.numel() for p in video.parameters())
 
 
-@torch.no_grad()
-def held_out_loss(model, task: Task, batches: int, batch_size: int) -> float:
-    """Flow-matching loss (text-to-video) on fixed test clips with fixed noise and times."""
-    total = 0.0
-    for k in range(batches):
-        videos, labels, captions = moving_mnist(batch_size, seed=[909, k], num_frames=16,
-                                                num_digits=(1, 2), split="test")
-        g = torch.Generator().manual_seed(20_000 + k)
-        total += float(task.loss(model, (videos, labels, captions), g))
-    return total / batches
-
-
 def score(model, name: str, args, task, autoencoder, detector, prompts, floor_cache, samples) -> dict:
     pipe = VideoPipeline(autoencoder, model.float().eval(), PipelineConfig(objective="flow", guidance=args.guidance,
                                                                           steps=args.sample_steps))
@@ -151,7 +138,8 @@ def score(model, name: str, args, task, autoencoder, detector, prompts, floor_ca
     rows = evaluate_text_to_video(t2v, prompts, detector, floor_cache, autoencoder=autoencoder)
     out = report(rows, {})
     scores = {k: v for k, v in out.items() if k in METRICS}
-    scores["held_out_loss"] = round(held_out_loss(model, task, args.loss_batches, args.batch), 5)
+    scores["held_out_loss"] = round(task.held_out_loss(model, clip_seed=909, noise_seed=20_000, batches=args.loss_batches,
+                                                         batch_size=args.batch), 5)
     samples[name] = t2v(SAMPLE_PROMPTS, [0] * len(SAMPLE_PROMPTS))  # [2, 16, 1, 64, 64]
     print(f"{name}: digit {scores.get('digit_accuracy', float('nan')):.3f}, fvd {scores['fvd']:.1f}, "
           f"held-out loss {scores['held_out_loss']:.4f}", file=sys.stderr)

@@ -40,14 +40,13 @@ import numpy as np
 import torch
 
 from tinyvid import checkpoints
-from tinyvid.data import moving_mnist
 from tinyvid.metrics.detector import default_detector
 from tinyvid.metrics.evaluate import evaluate_text_to_video, pipeline_generators, report
 from tinyvid.metrics.prompt import eval_prompts
 from tinyvid.nn import cost
 from tinyvid.nn.cond import Cond
 from tinyvid.pipelines import PipelineConfig, VideoPipeline, load_pipeline
-from tinyvid.tasks import TASKS, Task
+from tinyvid.tasks import TASKS
 from tinyvid.train import PRESETS, load_config, train
 
 # the architectures compared, by the model kind their training preset builds
@@ -91,18 +90,6 @@ def run_arm(name: str, model_kind: str, args, steps: int, budget_s: float) -> di
         "loss_log": [[r["step"], round(r["loss"], 5)] for r in log],
         "weights": str(run_dir / "model.safetensors"),
     }
-
-
-@torch.no_grad()
-def held_out_loss(model, task: Task, batches: int = 4, batch_size: int = 16) -> float:
-    """Flow-matching loss on fixed test clips with fixed noise, times and masks (same for all)."""
-    total = 0.0
-    for k in range(batches):
-        videos, labels, captions = moving_mnist(batch_size, seed=[777, k], num_frames=16,
-                                                num_digits=(1, 2), split="test")
-        g = torch.Generator().manual_seed(10_000 + k)
-        total += float(task.loss(model, (videos, labels, captions), g))
-    return total / batches
 
 
 def forward_cost(model) -> dict:
@@ -165,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         pipe = VideoPipeline(autoencoder, model.eval(), pipe_cfg)
         t2v, _, _ = pipeline_generators(pipe)
         rows = evaluate_text_to_video(t2v, prompts, detector, floor_cache)
-        scores[name] = report(rows, {}) | {"held_out_loss": round(held_out_loss(model, task), 5)}
+        scores[name] = report(rows, {}) | {"held_out_loss": round(task.held_out_loss(model, clip_seed=777, noise_seed=10_000), 5)}
         scores[name].pop("rows")
         scores[name].pop("config")
         scores[name]["forward"] = forward_cost(model)

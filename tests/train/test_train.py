@@ -258,3 +258,18 @@ def test_train_only_is_checked():
 
     with pytest.raises(ValueError, match="leaves nothing to train"):
         make_optimizer(ImageUNet(UNetConfig.tiny()), TrainConfig(train_only="temporal"))
+
+
+def test_held_out_loss_is_fixed_for_a_model_and_tells_models_apart():
+    from tinyvid.tasks import TASKS
+    from tinyvid.train import build_model
+
+    cfg = load_config("tiny-video-unet")
+    task = TASKS[cfg.task](cfg, torch.device("cpu"))
+    torch.manual_seed(0)
+    a, b = build_model(cfg).eval(), build_model(cfg).eval()
+    kw = dict(clip_seed=5, noise_seed=50, batches=2, batch_size=2)
+    first = task.held_out_loss(a, **kw)
+    assert first == task.held_out_loss(a, **kw), "fixed clips and draws: the same number again"
+    assert first != task.held_out_loss(b, **kw)
+    assert first != task.held_out_loss(a, **{**kw, "noise_seed": 51})

@@ -71,6 +71,20 @@ class Task:
     def loss(self, model: nn.Module, batch: Batch, g: torch.Generator) -> torch.Tensor:
         raise NotImplementedError
 
+    @torch.no_grad()
+    def held_out_loss(self, model: nn.Module, clip_seed: int, noise_seed: int, batches: int = 4,
+                      batch_size: int = 16, num_digits: tuple[int, ...] = (1, 2)) -> float:
+        """The loss on fixed held-out test clips (batch ``k`` from ``[clip_seed, k]``) with fixed
+        random draws (noise, times, masks from ``noise_seed + k``): the same number for the same
+        model, comparable across models trained on this task."""
+        total = 0.0
+        for k in range(batches):
+            batch = moving_mnist(batch_size, seed=[clip_seed, k], num_frames=self.cfg.num_frames,
+                                 num_digits=num_digits, split="test")
+            g = torch.Generator().manual_seed(noise_seed + k)
+            total += float(self.loss(model, batch, g))
+        return total / batches
+
     def preview_videos(self, ema: nn.Module, videos: torch.Tensor,
                        captions: list[str]) -> torch.Tensor | None:
         """What the preview GIF shows for a few held-out ``videos`` (``None``: no preview)."""

@@ -356,7 +356,8 @@ def main(argv=None) -> int:
         "wall_time_s": None,
         "setup": {
             "init_from": VIDEO, "autoencoder": AUTOENCODER, "latent_std": round(std, 4),
-            "steps": job["steps"], "batch": job["batch"], "lr": job["lr"], "warmup": job["warmup"],
+            "steps": job["steps"], "batch": job["batch"], "lr": job["lr"],
+            "lr_mult": load_config("svd-i2v").lr_mult, "warmup": job["warmup"],
             "seed": job["seed"], "generation_seed": GEN_SEED, "sample_steps": job["sample_steps"],
             "guidance": GUIDANCE,
             "aug_levels": {arm: {"noise_aug": ARMS[arm], "median_sigma": SIGMAS[arm],

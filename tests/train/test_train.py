@@ -273,3 +273,22 @@ def test_held_out_loss_is_fixed_for_a_model_and_tells_models_apart():
     assert first == task.held_out_loss(a, **kw), "fixed clips and draws: the same number again"
     assert first != task.held_out_loss(b, **kw)
     assert first != task.held_out_loss(a, **{**kw, "noise_seed": 51})
+
+
+def test_lr_mult_gives_a_module_prefix_its_own_learning_rate():
+    from tinyvid.nn.svd import SVDVideoUNet
+    from tinyvid.nn.unet import UNetConfig
+    from tinyvid.train import make_optimizer
+
+    model = SVDVideoUNet(UNetConfig.tiny())
+    cfg = TrainConfig(lr_mult={"image_in": 10, "aug_embed": 3}, temporal_lr_mult=2.0)
+    opt = make_optimizer(model, cfg)
+    names = {id(p): n for n, p in model.named_parameters()}
+    mult = {names[id(p)]: g["lr_mult"] for g in opt.param_groups for p in g["params"]}
+    assert len(mult) == len(names)
+    for name, m in mult.items():
+        want = (10.0 if name.startswith("image_in.") else 3.0 if name.startswith("aug_embed.")
+                else 2.0 if ".temporal" in f".{name}" else 1.0)
+        assert m == want, (name, m, want)
+    with pytest.raises(ValueError, match="lr_mult"):
+        TrainConfig(lr_mult={"image_in": 0})

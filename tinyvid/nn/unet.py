@@ -224,11 +224,16 @@ class ImageUNet(nn.Module):
         _, pooled = self.text(tokens)  # [B, D_text]
         return self.time_embed(t) + self.text_proj(pooled)  # [B, E]
 
-    def trunk(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
-        """The U-Net on assembled input channels: ``[B, T, 2c+1, h, w]``, ``[B, E]`` -> ``[B, T, c, h, w]``."""
+    def trunk(self, x: torch.Tensor, emb: torch.Tensor, extra: torch.Tensor | None = None) -> torch.Tensor:
+        """The U-Net on assembled input channels: ``[B, T, 2c+1, h, w]``, ``[B, E]`` -> ``[B, T, c, h, w]``.
+
+        ``extra`` ``[B, T, ch0, h, w]`` is added to the first conv's output (a subclass's own
+        input path)."""
         T = x.shape[1]
         emb = repeat(emb, "b e -> (b t) e", t=T)  # [B*T, E]
         x = _per_frame(self.input, x)  # [B, T, ch0, h, w]
+        if extra is not None:
+            x = x + extra  # [B, T, ch0, h, w]
 
         # down, middle, up with skip connections
         skips = []

@@ -26,6 +26,9 @@ def test_quick_run_writes_the_files_of_the_committed_run(tmp_path):
     assert set(record) == set(committed)
     assert set(record["setup"]) == set(committed["setup"]) and set(record["machine"]) == set(committed["machine"])
     assert (record["scale"], record["setup"]["eval_clips"]["n"]) == ("quick", 2)
+    assert committed["scale"] == "full" and committed["setup"]["steps"] > record["setup"]["steps"]
+    assert set(record["image_reliance"]) == set(committed["image_reliance"])
+    assert all(0 <= v < 10 for k, v in record["image_reliance"].items() if k != "what")
     assert set(record["scores"]) == set(committed["scores"]) == METHODS
     assert set(record["training"]) == {"none", "small", "large"}
     for arm, t in record["training"].items():

@@ -33,6 +33,7 @@ from torch import nn
 from tinyvid.nn.autoencoder import AutoencoderConfig, FrameAutoencoder
 from tinyvid.nn.detector import Detector, DetectorConfig
 from tinyvid.nn.dit import DiT, DiTConfig
+from tinyvid.nn.svd import SVDVideoUNet
 from tinyvid.nn.unet import ImageUNet, UNetConfig, VideoUNet
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -138,6 +139,7 @@ KINDS: dict[str, tuple[type, type]] = {
     "dit": (DiT, DiTConfig),
     "image_unet": (ImageUNet, UNetConfig),
     "video_unet": (VideoUNet, UNetConfig),
+    "svd_video_unet": (SVDVideoUNet, UNetConfig),  # SVD-style image-to-video (tinyvid.nn.svd)
 }
 """``kind -> (model class, config class)``: the ``"kind"`` a JSON names and what reads it."""
 

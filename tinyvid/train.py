@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 
 from tinyvid import checkpoints, inputs
 from tinyvid.diffusion.samplers import check_objective
+from tinyvid.nn.svd import svd_from_video_unet
 from tinyvid.nn.unet import inflate, is_temporal
 from tinyvid.tasks import TASKS, Task
 
@@ -45,16 +46,17 @@ COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-
 class TrainConfig:
     name: str = "video"  # the run folder is out_dir/name
     task: str = "video"  # autoencoder | image | video | detector (tinyvid.tasks.TASKS)
-    model_kind: str = "dit"  # dit | image_unet | video_unet | autoencoder | detector
+    model_kind: str = "dit"  # dit | image_unet | video_unet | svd_video_unet | autoencoder | detector
     model_preset: str = "default"  # classmethod of the model's config: tiny, default, large
     model: dict = field(default_factory=dict)  # overrides of the preset's fields
-    init_from: str = ""  # start from these weights; an image_unet is inflated for video_unet
+    init_from: str = ""  # start from these weights; image_unet -> video_unet -> svd_video_unet convert
     # diffusion
     objective: str = "flow"  # flow (rectified flow, velocity) | eps | v
     schedule: str = "cosine"  # noise schedule for eps/v objectives
     autoencoder: str = "tinyvid/weights/autoencoder.safetensors"  # frozen latent space
     p_uncond: float = 0.1  # prompt dropout, for classifier-free guidance
     mask: dict = field(default_factory=dict)  # MaskConfig overrides: t2v, i2v, extend, interpolate
+    noise_aug: dict = field(default_factory=dict)  # svd_i2v: NoiseAugConfig (log_mean, log_std, p_zero); {}: none
     # data
     num_frames: int = 16
     num_digits: list[int] = field(default_factory=lambda: [1, 2])  # a mix of one and two digits
@@ -140,6 +142,11 @@ PRESETS: dict[str, dict] = {
     "video-unet": dict(name="video-unet", task="video", model_kind="video_unet",
                        init_from="tinyvid/weights/image_video.safetensors", batch_size=32, steps=3000,
                        lr=2e-4, ckpt_every=100),
+    "svd-i2v": dict(name="svd-i2v", task="svd_i2v", model_kind="svd_video_unet",
+                    init_from="tinyvid/weights/default_video.safetensors",
+                    autoencoder="tinyvid/weights/default_autoencoder.safetensors", batch_size=8,
+                    steps=300, lr=5e-5, warmup_steps=20, ckpt_every=50,
+                    noise_aug={"log_mean": -3.5, "log_std": 0.5}),  # sigma ~ 0.03 x latent std
     "detector": dict(name="detector", task="detector", model_kind="detector", batch_size=32,
                      steps=3000, lr=1.5e-3, weight_decay=1e-4, warmup_steps=100,
                      min_lr_ratio=0.05, grad_clip=10.0, ema_decay=0.998, ckpt_every=250),
@@ -148,6 +155,8 @@ PRESETS: dict[str, dict] = {
     "tiny-video-dit": _tiny(name="tiny-video-dit", task="video", model_kind="dit", autoencoder=""),
     "tiny-video-unet": _tiny(name="tiny-video-unet", task="video", model_kind="video_unet",
                              autoencoder=""),
+    "tiny-svd-i2v": _tiny(name="tiny-svd-i2v", task="svd_i2v", model_kind="svd_video_unet",
+                          autoencoder="", noise_aug={"log_mean": -1.0, "log_std": 0.5}),
     "tiny-detector": _tiny(name="tiny-detector", task="detector", model_kind="detector",
                            model_preset="default"),
     "tiny-image-unet": _tiny(name="tiny-image-unet", task="image", model_kind="image_unet",
@@ -236,11 +245,14 @@ def load_ema(state_path: str | Path) -> tuple[nn.Module, int]:
 
 
 def build_model(cfg: TrainConfig) -> nn.Module:
-    """The model to train: from ``init_from`` (inflated when image -> video) or fresh from a preset."""
+    """The model to train: from ``init_from`` (inflated when image -> video, made SVD-style when
+    video -> svd_video) or fresh from a preset."""
     if cfg.init_from:
         start = checkpoints.load_model(cfg.init_from, check_hash=False)
         if cfg.model_kind == "video_unet" and checkpoints.kind_of(start) == "image_unet":
             return inflate(start).train()
+        if cfg.model_kind == "svd_video_unet" and checkpoints.kind_of(start) == "video_unet":
+            return svd_from_video_unet(start).train()
         if checkpoints.kind_of(start) != cfg.model_kind:
             raise ValueError(f"init_from holds a {checkpoints.kind_of(start)}, not a {cfg.model_kind}")
         return start.train()

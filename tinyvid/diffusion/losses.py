@@ -13,6 +13,7 @@ model learns all four generation modes) and prompt dropout for classifier-free g
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -26,6 +27,7 @@ from tinyvid.diffusion.schedules import (
     randn,
 )
 from tinyvid.nn.cond import Cond
+from tinyvid.nn.svd import noise_augment
 
 DIFFUSION_TARGETS = ("eps", "v")
 
@@ -211,3 +213,72 @@ def training_cond(
     if tokens is not None and p_uncond > 0:
         tokens = drop_prompt(tokens, p_uncond, generator)
     return Cond(tokens=tokens, known_mask=mask, known=known)
+
+
+# --- SVD-style image-to-video: noise augmentation of the conditioning frame -------------------
+
+
+@dataclass
+class NoiseAugConfig:
+    """How much noise the conditioning frame gets in SVD-style training (Blattmann et al. 2023).
+
+    ``log sigma ~ N(log_mean, log_std²)`` per clip (SVD: ``N(-3.0, 0.5²)``), and ``sigma = 0``
+    with probability ``p_zero``. ``log_mean=None`` (the default, ``noise_aug = {}``) means no
+    augmentation at all: ``sigma = 0`` for every clip.
+    """
+
+    log_mean: float | None = None  # None: no noise augmentation
+    log_std: float = 0.5  # spread of log sigma
+    p_zero: float = 0.0  # share of clips whose conditioning frame stays clean
+
+    def __post_init__(self) -> None:
+        if self.log_mean is not None and not math.isfinite(self.log_mean):
+            raise ValueError(f"noise_aug log_mean must be a finite number or None, got {self.log_mean}")
+        if not (math.isfinite(self.log_std) and self.log_std >= 0):
+            raise ValueError(f"noise_aug log_std must be >= 0, got {self.log_std}")
+        if not 0 <= self.p_zero <= 1:
+            raise ValueError(f"noise_aug p_zero must be in [0, 1], got {self.p_zero}")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> NoiseAugConfig:
+        allowed = {"log_mean", "log_std", "p_zero"}
+        unknown = sorted(set(d) - allowed)
+        if unknown:
+            raise ValueError(f"unknown noise_aug key(s) {unknown}; allowed: {sorted(allowed)} "
+                             "(an empty dict means no augmentation)")
+        return cls(**d)
+
+    def median(self) -> float:
+        """The median ``sigma`` of the clips that are augmented (0 without augmentation)."""
+        return 0.0 if self.log_mean is None else math.exp(self.log_mean)
+
+
+def sample_aug_level(batch: int, config: NoiseAugConfig, generator: torch.Generator | None = None):
+    """One noise level ``sigma`` per clip, ``[B]`` float (log-normal, some exactly 0)."""
+    z = randn((batch,), generator)  # [B]
+    keep = rand((batch,), generator) >= config.p_zero  # [B]
+    if config.log_mean is None:
+        return torch.zeros(batch)
+    return torch.exp(config.log_mean + config.log_std * z) * keep  # [B]
+
+
+def svd_training_cond(
+    x0: torch.Tensor,
+    tokens: torch.Tensor | None,
+    config: NoiseAugConfig,
+    p_uncond: float = 0.1,
+    generator: torch.Generator | None = None,
+) -> Cond:
+    """SVD-style conditioning of one batch: frame 0's clean latent plus ``sigma · noise``.
+
+    ``x0: [B, T, c, h, w]``; ``Cond.image`` is ``x0[:, 0] + sigma · eps`` ``[B, c, h, w]``,
+    ``Cond.aug_level`` is ``sigma`` ``[B]``; no known-frames mask, so the loss counts every
+    frame (frame 0 is generated, not pasted). Prompt dropout as in :func:`training_cond`.
+    """
+    B = x0.shape[0]
+    sigma = sample_aug_level(B, config, generator).to(x0.device)  # [B]
+    noise = randn(x0[:, 0].shape, generator, x0.device, x0.dtype)  # [B, c, h, w]
+    image = noise_augment(x0[:, 0], sigma, noise)  # [B, c, h, w]
+    if tokens is not None and p_uncond > 0:
+        tokens = drop_prompt(tokens, p_uncond, generator)
+    return Cond(tokens=tokens, image=image, aug_level=sigma)

@@ -7,7 +7,7 @@ known, so the mode is data (``known_mask``), not code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import torch
 
@@ -22,15 +22,21 @@ class Cond:
                 first and last for interpolation, ...), 0 where the model must generate it.
                 ``None`` means no frame is known (text-to-video).
     known:      ``[B, T, c, h, w]`` latents of the known frames (zeros where unknown).
+    image:      ``[B, c, h, w]`` the conditioning frame's latent, already noise-augmented, for
+                the SVD-style image-to-video model (``tinyvid.nn.svd``); ``None`` elsewhere.
+    aug_level:  ``[B]`` float, the noise level ``sigma`` added to ``image`` (SVD's
+                micro-conditioning); ``None`` means 0.
     """
 
     tokens: torch.Tensor | None = None
     known_mask: torch.Tensor | None = None
     known: torch.Tensor | None = None
+    image: torch.Tensor | None = None
+    aug_level: torch.Tensor | None = None
 
     def to(self, device: torch.device | str) -> Cond:
         move = lambda x: None if x is None else x.to(device)
-        return Cond(move(self.tokens), move(self.known_mask), move(self.known))
+        return Cond(*(move(getattr(self, f.name)) for f in fields(self)))
 
     def null_text(self) -> Cond:
         """The same conditioning with the prompt dropped (for classifier-free guidance)."""
@@ -47,4 +53,4 @@ class Cond:
                 raise ValueError("cannot concatenate a Cond with a field set in one and not the other")
             return torch.cat([x, y], dim=0)
 
-        return Cond(join(a.tokens, b.tokens), join(a.known_mask, b.known_mask), join(a.known, b.known))
+        return Cond(*(join(getattr(a, f.name), getattr(b, f.name)) for f in fields(Cond)))

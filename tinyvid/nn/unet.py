@@ -214,18 +214,23 @@ class ImageUNet(nn.Module):
         B, T, _, h, w = x_t.shape
         t = check_time(t, B).to(x_t.device)
         cond = cond or Cond()
-
-        # 1. conditioning: time + pooled prompt -> one embedding per frame
-        tokens = cond.tokens if cond.tokens is not None else self.text.null_tokens(B, x_t.device)
-        _, pooled = self.text(tokens)  # [B, D_text]
-        emb = self.time_embed(t) + self.text_proj(pooled)  # [B, E]
-        emb = repeat(emb, "b e -> (b t) e", t=T)  # [B*T, E]
-
-        # 2. known frames as extra channels
+        emb = self.embed(t, cond, B)  # [B, E]
         x = known_frames_input(x_t, cond.known_mask, cond.known)  # [B, T, 2c+1, h, w]
+        return self.trunk(x, emb)  # [B, T, c, h, w]
+
+    def embed(self, t: torch.Tensor, cond: Cond, batch: int) -> torch.Tensor:
+        """Time + pooled prompt -> one embedding per video, ``[B, E]``."""
+        tokens = cond.tokens if cond.tokens is not None else self.text.null_tokens(batch, t.device)
+        _, pooled = self.text(tokens)  # [B, D_text]
+        return self.time_embed(t) + self.text_proj(pooled)  # [B, E]
+
+    def trunk(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
+        """The U-Net on assembled input channels: ``[B, T, 2c+1, h, w]``, ``[B, E]`` -> ``[B, T, c, h, w]``."""
+        T = x.shape[1]
+        emb = repeat(emb, "b e -> (b t) e", t=T)  # [B*T, E]
         x = _per_frame(self.input, x)  # [B, T, ch0, h, w]
 
-        # 3. down, middle, up with skip connections
+        # down, middle, up with skip connections
         skips = []
         for i, stage in enumerate(self.down):
             x = stage(x, emb)  # [B, T, ch_i, h_i, w_i]
@@ -240,7 +245,7 @@ class ImageUNet(nn.Module):
             x = torch.cat([x, skip], dim=2)  # [B, T, 2*ch_i, h_i, w_i]
             x = self.up[i](x, emb)  # [B, T, ch_i, h_i, w_i]
 
-        # 4. back to latent channels
+        # back to latent channels
         x = _per_frame(self.out_norm, x)
         return _per_frame(self.out, F.silu(x))  # [B, T, c, h, w]
 

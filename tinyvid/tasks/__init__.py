@@ -6,6 +6,8 @@ A task turns the training config into batches, a loss and a preview:
 - ``image``: a text-conditioned latent diffusion model on single frames (T = 1), the model the
   flicker lesson applies frame by frame and the starting point for inflation;
 - ``video``: the masked-conditional text-to-video model (every generation mode at once);
+- ``svd_i2v``: SVD-style image-to-video fine-tuned from the video model (noise-augmented
+  first frame on every frame, all frames generated);
 - ``detector``: the evaluation detector: classification losses on distorted glyphs and random
   clip lengths.
 
@@ -17,12 +19,19 @@ from __future__ import annotations
 from tinyvid.tasks.autoencoder import AutoencoderTask
 from tinyvid.tasks.base import Task
 from tinyvid.tasks.detector import DetectorTask
-from tinyvid.tasks.diffusion import STAND_IN_CHANNELS, DiffusionTask, ImageTask, VideoTask
+from tinyvid.tasks.diffusion import (
+    STAND_IN_CHANNELS,
+    DiffusionTask,
+    ImageTask,
+    SVDImageToVideoTask,
+    VideoTask,
+)
 
 TASKS: dict[str, type[Task]] = {
     "autoencoder": AutoencoderTask,
     "image": ImageTask,
     "video": VideoTask,
+    "svd_i2v": SVDImageToVideoTask,
     "detector": DetectorTask,
 }
 
@@ -33,6 +42,7 @@ __all__ = [
     "DetectorTask",
     "DiffusionTask",
     "ImageTask",
+    "SVDImageToVideoTask",
     "Task",
     "VideoTask",
 ]

@@ -145,7 +145,7 @@ PRESETS: dict[str, dict] = {
     "svd-i2v": dict(name="svd-i2v", task="svd_i2v", model_kind="svd_video_unet",
                     init_from="tinyvid/weights/default_video.safetensors",
                     autoencoder="tinyvid/weights/default_autoencoder.safetensors", batch_size=8,
-                    steps=300, lr=5e-5, warmup_steps=20, ckpt_every=50,
+                    steps=180, lr=1e-4, warmup_steps=20, ckpt_every=60,
                     noise_aug={"log_mean": -3.5, "log_std": 0.5}),  # sigma ~ 0.03 x latent std
     "detector": dict(name="detector", task="detector", model_kind="detector", batch_size=32,
                      steps=3000, lr=1.5e-3, weight_decay=1e-4, warmup_steps=100,

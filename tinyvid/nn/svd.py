@@ -99,7 +99,7 @@ class SVDVideoUNet(VideoUNet):
             nn.AdaptiveAvgPool2d(POOL), nn.Flatten(), nn.Linear(c * POOL * POOL, E), nn.SiLU(),
             nn.Linear(E, E),
         )
-        self.aug_embed = TimestepEmbedder(E)  # sinusoidal features of sigma, then an MLP
+        self.aug_embed = TimestepEmbedder(E)  # sigma embedded like a time, as SVD's cond_aug
         for last in (self.image_embed[-1], self.aug_embed.mlp[-1]):  # zero: starts as the parent
             nn.init.zeros_(last.weight)
             nn.init.zeros_(last.bias)
@@ -129,6 +129,11 @@ def svd_from_video_unet(model: VideoUNet) -> SVDVideoUNet:
 
     The new ``image_embed`` and ``aug_embed`` end at zero, so the new model computes
     ``model.trunk(svd_condition_channels(x_t, image), model.embed(t, cond))`` exactly.
+    That is still a new input for the parent: its first conv learned the image channels as
+    ``known * mask`` (the image on frame 0 only), so the converted model starts well off its
+    parent (flow loss ~1.1 against the parent's ~0.15 on its own image-to-video task,
+    ``start_loss`` in ``scripts/results/capstone10/results.json``) and the fine-tune must
+    first re-learn how to read its input.
     """
     if type(model) is not VideoUNet:
         raise ValueError(f"svd_from_video_unet expects a VideoUNet, got {type(model).__name__}")

@@ -6,8 +6,8 @@
 # while training and tell the model how much, fine-tune, and then check with numbers whether
 # the digit it was shown is still there at the last frame. This is the seed's second exercise
 # ("Implement SVD-style I2V": an image encoder for conditioning, first-frame conditioning,
-# training, evaluating temporal consistency). About 50 minutes; runs in about a minute and a
-# half on a laptop CPU; uses the shipped video model and the shipped detector.
+# training, evaluating temporal consistency). About 50 minutes; runs in about a minute on a
+# laptop CPU; uses the shipped video model and the shipped detector.
 #
 # Lesson 06 ran image-to-video two ways: the seed's loop, which pastes the first frame into
 # the noise, and our masked model, trained with the first frame given. Its last paragraph
@@ -406,8 +406,8 @@ print("SVD-style arms vs the seed's paste, identity kept: "
 # - **Fine-tuning for the new layout is the bulk of the work.** The converted model starts as
 #   the masked network reading an unfamiliar input, and its starting loss (printed above, next
 #   to the shipped model's on its own image-to-video task) says how unfamiliar; the committed
-#   arms had a few minutes of CPU fine-tuning each (times above), against hours for the
-#   shipped model. Compare their
+#   arms had only the fine-tuning steps and CPU time printed above, far less than the
+#   shipped model's training. Compare their
 #   identity and shape scores with the masked model's before crediting or blaming SVD's
 #   recipe: a short fine-tune is a handicap of its own.
 # - **Noise augmentation trades fidelity for freedom.** Read the three arms in order of `σ`
@@ -422,9 +422,10 @@ print("SVD-style arms vs the seed's paste, identity kept: "
 #
 # ## Which image embedding? (a design choice, and why not the detector)
 #
-# SVD's global embedding comes from CLIP's image encoder, a network trained on hundreds of
-# millions of image–text pairs: it summarises *what* is in a picture in a way that survives
-# crops, colours and noise. We have no such encoder for Moving MNIST, and three candidates:
+# SVD's global embedding comes from CLIP's image encoder (Radford et al. 2021), a network
+# trained on 400 million image–text pairs: it summarises *what* is in a picture in a way
+# that survives crops, colours and noise. We have no such encoder for Moving MNIST, and
+# three candidates:
 #
 # | embedding | for | against |
 # |---|---|---|

@@ -410,11 +410,12 @@ print("SVD-style arms vs the seed's paste, identity kept: "
 #   shipped model's training. Compare their
 #   identity and shape scores with the masked model's before crediting or blaming SVD's
 #   recipe: a short fine-tune is a handicap of its own.
-# - **Noise augmentation trades fidelity for freedom.** Read the three arms in order of `σ`
-#   (the lines above): the more noise in training, the less the model can copy the picture,
-#   so look for identity kept and frame-0 PSNR to drop and the speed to approach the real
-#   clips'. The sweep on the right shows the same knob at sampling time, for one trained
-#   model.
+# - **Noise augmentation: fidelity against freedom.** Read the three arms in order of `σ`
+#   (the lines above). The more noise in training, the less the model can copy the picture
+#   pixel for pixel, so it must carry the digit some other way (the prompt, the global
+#   embedding, what it learnt) and is freer to move it: the computed line says which way
+#   identity and speed went in this run. The sweep on the right turns the same knob at
+#   sampling time, for one trained model.
 # - **Pasting is not conditioning.** The seed's loop keeps frame 0's latent, so its frame 0
 #   is the picture up to the autoencoder's round trip (the masked pipeline returns the given
 #   frame itself: PSNR at the cap), yet its later frames come from a model that was never

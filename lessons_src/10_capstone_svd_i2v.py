@@ -397,7 +397,7 @@ print("image reliance: " + ", ".join(f"{m} {reliance[m]:.3f}" for m in arms + ["
       "more than the most reliant SVD-style arm")
 n_clips = setup["eval_clips"]["n"]
 kept = {m: scores[m]["identity_kept"] for m in arms + others}
-print(f"identity kept: " + ", ".join(f"{m} {k:.0%} ({round(k * n_clips)}/{n_clips})" for m, k in kept.items())
+print("identity kept: " + ", ".join(f"{m} {k:.0%} ({round(k * n_clips)}/{n_clips})" for m, k in kept.items())
       + f"; one clip is {1 / n_clips:.0%}")
 spread = max(kept[m] for m in arms) - min(kept[m] for m in arms)
 p_arms = sum(kept[m] for m in arms) / len(arms)

@@ -47,7 +47,7 @@ from tinyvid.metrics.detector import default_detector
 from tinyvid.metrics.evaluate import evaluate_text_to_video, pipeline_generators, report
 from tinyvid.metrics.prompt import eval_prompts
 from tinyvid.nn.cond import Cond
-from tinyvid.nn.unet import inflate, is_temporal
+from tinyvid.nn.unet import inflate
 from tinyvid.pipelines import PipelineConfig, VideoPipeline, load_pipeline
 from tinyvid.tasks import TASKS
 from tinyvid.text import tokenize
@@ -121,14 +121,6 @@ def identity_at_step0() -> dict:
     n_video = sum(p.numel() for p in video.parameters())
     return {"max_abs_diff": float((a - b).abs().max()), "bitwise_equal": bool(torch.equal(a, b)),
             "params": {"image_model": n_image, "temporal_added": n_video - n_image, "video_model": n_video}}
-
-
-def trainable_params(arm: str) -> int:
-    image = checkpoints.load_model(IMAGE_MODEL)
-    video = inflate(image)
-    if ARMS[arm][1]["train_only"] == "temporal":
-        return sum(p.numel() for n, p in video.named_parameters() if is_temporal(n))
-    return sum(p.numel() for p in video.parameters())
 
 
 def score(model, name: str, args, task, autoencoder, detector, prompts, floor_cache, samples) -> dict:
@@ -218,7 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     prompts = eval_prompts(args.prompts, seed=0)
     floor_cache: dict = {}
     samples: dict = {}
-    arms = {arm: {"what": what, "trainable_params": trainable_params(arm), "runs": []}
+    counts = identity["params"]  # inflation adds exactly the temporal layers (inflate checks it)
+    trainable = {arm: counts["temporal_added"] if ARMS[arm][1]["train_only"] == "temporal"
+                 else counts["video_model"] for arm in ARMS}
+    arms = {arm: {"what": what, "trainable_params": trainable[arm], "runs": []}
             for arm, (what, _) in ARMS.items()}
     floors: dict = {}
     for run in runs:

@@ -50,6 +50,18 @@ def guidance(value) -> float:
     return float(value)
 
 
+def positive(value, name: str) -> float:
+    """A finite number ``> 0`` (a time shift, a scale)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(f"{name} must be a number > 0, got {value!r}")
+    return float(value)
+
+
 def seed(value) -> int:
     """A seed: an integer in ``[0, 2**63 - 1]``."""
     return integer(value, "seed", 0, MAX_SEED)

@@ -80,12 +80,17 @@ class PipelineConfig:
     max_frames: int = 16
     replace_known: bool = True  # known frames come out exactly as given (False: conditioning only)
     fps: float = 8.0  # playback speed of saved videos
+    time_shift: float = 1.0  # > 1: more sampling steps near noise (the model's training shift)
+    noise_shared: float = 0.0  # correlation of the starting noise across frames (as in training)
 
     def __post_init__(self):
         check_objective(self.objective)
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
         self.sampler = check_sampler(self.sampler or default_sampler(self.objective), self.objective)
+        inputs.positive(self.time_shift, "time_shift")
+        if not 0.0 <= self.noise_shared < 1.0:
+            raise ValueError(f"noise_shared must be in [0, 1), got {self.noise_shared!r}")
         if not 1 <= self.min_frames <= self.num_frames <= self.max_frames:
             raise ValueError(
                 f"need 1 <= min_frames <= num_frames <= max_frames, got "
@@ -115,6 +120,7 @@ class SampleOptions:
     seed: int | None = None  # the same seed gives the same video on the same device
     generator: torch.Generator | None = None  # instead of seed
     replace_known: bool | None = None  # paste known frames in at every step (False: condition only)
+    time_shift: float | None = None  # > 1 spends more steps near noise (SD3's shift)
 
     @classmethod
     def merge(cls, options: SampleOptions | None, overrides: dict) -> SampleOptions:
@@ -135,6 +141,7 @@ class _Sampling:
     sampler: str
     generator: torch.Generator | None
     replace_known: bool
+    time_shift: float
 
 
 @dataclass
@@ -275,6 +282,8 @@ class VideoPipeline:
             sampler=check_sampler(cfg.sampler if o.sampler is None else o.sampler, cfg.objective),
             generator=inputs.generator(o.seed, o.generator),
             replace_known=cfg.replace_known if o.replace_known is None else bool(o.replace_known),
+            time_shift=inputs.positive(cfg.time_shift if o.time_shift is None else o.time_shift,
+                                       "time_shift"),
         )
 
     def _tokens(self, prompt, batch: int | None, required: bool) -> torch.Tensor | None:
@@ -338,6 +347,8 @@ class VideoPipeline:
                 eta=self.config.eta,
                 replace_known=paste,
                 device=dev,
+                time_shift=sampling.time_shift,
+                noise_shared=self.config.noise_shared,
             )
             for step, total, x, x0_hat in loop:
                 last = step == total

@@ -57,6 +57,8 @@ class TrainConfig:
     p_uncond: float = 0.1  # prompt dropout, for classifier-free guidance
     mask: dict = field(default_factory=dict)  # MaskConfig overrides: t2v, i2v, extend, interpolate
     noise_aug: dict = field(default_factory=dict)  # svd_i2v: NoiseAugConfig (log_mean, log_std, p_zero); {}: none
+    time_shift: float = 1.0  # flow: > 1 draws training times nearer noise (SD3 shift); sample with it
+    noise_shared: float = 0.0  # flow: correlation of the noise across frames (PYoCo); sample with it
     # data
     num_frames: int = 16
     num_digits: list[int] = field(default_factory=lambda: [1, 2])  # a mix of one and two digits
@@ -102,6 +104,9 @@ class TrainConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")
         self._check_speed_options()
+        if not self.time_shift > 0 or not 0 <= self.noise_shared < 1:
+            raise ValueError(f"time_shift must be > 0 (1 = none) and noise_shared in [0, 1), got "
+                             f"{self.time_shift}, {self.noise_shared}")
         bad = {k: v for k, v in self.lr_mult.items() if not isinstance(v, (int, float)) or v <= 0}
         if bad:
             raise ValueError(f"lr_mult maps module name prefixes to factors > 0, got {bad}")
@@ -257,6 +262,26 @@ def load_ema(state_path: str | Path) -> tuple[nn.Module, int]:
     return model.eval(), int(header["step"])
 
 
+def with_overrides(model: nn.Module, overrides: dict) -> nn.Module:
+    """``model`` rebuilt with its config's ``overrides`` (e.g. ``{"spacetime_attention": True}``),
+    carrying every weight over. Only new temporal layers may be missing: they start at zero, so
+    the result computes what ``model`` did until trained (a new option that changes the output
+    at step 0, such as ``cross_frame``, does so with the same weights)."""
+    if not overrides:
+        return model
+    model_cls, config_cls = checkpoints.KINDS[checkpoints.kind_of(model)]
+    config = config_cls.from_dict(checkpoints.config_dict(model.config) | overrides)
+    new = model_cls(config)
+    try:
+        missing, unexpected = new.load_state_dict(model.state_dict(), strict=False)
+    except RuntimeError as err:  # a tensor of another shape
+        raise ValueError(f"model overrides {overrides} change existing weights: {err}") from None
+    if unexpected or any(not is_temporal(k) for k in missing):
+        raise ValueError(f"model overrides {overrides} change existing weights: missing "
+                         f"{[k for k in missing if not is_temporal(k)]}, unexpected {unexpected}")
+    return new
+
+
 def build_model(cfg: TrainConfig) -> nn.Module:
     """The model to train: from ``init_from`` (inflated when image -> video, made SVD-style when
     video -> svd_video) or fresh from a preset."""
@@ -268,7 +293,7 @@ def build_model(cfg: TrainConfig) -> nn.Module:
             return svd_from_video_unet(start).train()
         if checkpoints.kind_of(start) != cfg.model_kind:
             raise ValueError(f"init_from holds a {checkpoints.kind_of(start)}, not a {cfg.model_kind}")
-        return start.train()
+        return with_overrides(start, cfg.model).train()
     kinds = checkpoints.KINDS
     if cfg.model_kind not in kinds:
         raise ValueError(f"unknown model_kind {cfg.model_kind!r}; known: {', '.join(sorted(kinds))}")

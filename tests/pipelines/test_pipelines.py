@@ -64,7 +64,11 @@ def test_the_pipeline_under_test_is_the_shipped_architecture(pipe):
     shipped = read_config(WEIGHTS_DIR / "default_video.json")
     assert kind_of(pipe.model) == shipped["kind"] == "video_unet"
     full = random_pipeline("default")
-    assert json.loads(json.dumps(config_dict(full.model.config))) == shipped["config"]
+    built = json.loads(json.dumps(config_dict(full.model.config)))
+    # options added after the shipped file was written are read at their defaults
+    defaults = config_dict(type(full.model.config)())
+    assert built == {**{k: defaults[k] for k in built if k not in shipped["config"]},
+                     **shipped["config"]}
     assert full.config.objective == shipped["pipeline"]["objective"]
 
 

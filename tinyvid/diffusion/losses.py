@@ -25,6 +25,8 @@ from tinyvid.diffusion.schedules import (
     flow_velocity_target,
     rand,
     randn,
+    shift_noise_level,
+    video_noise,
 )
 from tinyvid.nn.cond import Cond
 from tinyvid.nn.svd import noise_augment
@@ -105,21 +107,29 @@ def flow_matching_loss(
     generator: torch.Generator | None = None,
     t: torch.Tensor | None = None,
     noise: torch.Tensor | None = None,
+    *,
+    time_shift: float = 1.0,
+    noise_shared: float = 0.0,
 ) -> torch.Tensor:
     """Conditional flow matching loss for rectified flow (Lipman et al. 2023, eq. 23; Liu et al. 2022).
 
     ``x1: [B, T, c, h, w]`` clean latents (data is ``x_1``; noise is ``x_0``; ``t = 1`` is
     data). ``x_t = (1 - t) x_0 + t x_1`` with one ``t ~ U[0, 1)`` per video; the model
     regresses the velocity ``x_1 - x_0`` on the frames it must generate.
+    ``time_shift > 1`` draws more noisy times (:func:`~tinyvid.diffusion.schedules.shift_noise_level`
+    on ``1 - t``); ``noise_shared`` correlates the frames' noise
+    (:func:`~tinyvid.diffusion.schedules.video_noise`). Sample with the same two settings.
     """
     if x1.ndim != 5:
         raise ValueError(f"x1 must be a latent video [B, T, c, h, w], got shape {list(x1.shape)}")
     B = x1.shape[0]
     if t is None:
         t = sample_time(B, generator, x1.device)  # [B]
+        if time_shift != 1.0:
+            t = 1.0 - shift_noise_level(1.0 - t, time_shift)  # [B], more of them near noise
     x0 = noise
     if x0 is None:
-        x0 = randn(x1.shape, generator, x1.device, x1.dtype)
+        x0 = video_noise(x1.shape, noise_shared, generator, x1.device, x1.dtype)
     x_t = flow_interpolate(x0, x1, t)  # [B, T, c, h, w]
     pred = model(x_t, t, cond)  # [B, T, c, h, w]
     return masked_mse(pred, flow_velocity_target(x0, x1), _known_mask(cond))

@@ -35,7 +35,9 @@ from tinyvid.diffusion.schedules import (
     NoiseSchedule,
     flow_interpolate,
     randn,
+    shift_noise_level,
     velocity_to_x1,
+    video_noise,
 )
 from tinyvid.nn.cond import Cond
 
@@ -67,9 +69,10 @@ class DiffusionSampler:
             clip_x0  # clamp the x0 estimate to [-clip, clip] (None: latents are unbounded)
         )
 
-    def timesteps(self, steps: int) -> torch.Tensor:
-        """``steps + 1`` evenly spaced times from 1 (noise) to 0 (data): ``[steps + 1]``."""
-        return torch.linspace(1.0, 0.0, steps + 1)
+    def timesteps(self, steps: int, shift: float = 1.0) -> torch.Tensor:
+        """``steps + 1`` times from 1 (noise) to 0 (data), evenly spaced before ``shift``
+        (:func:`~tinyvid.diffusion.schedules.shift_noise_level`): ``[steps + 1]``."""
+        return shift_noise_level(torch.linspace(1.0, 0.0, steps + 1), shift)
 
     def noisy_known(self, known: torch.Tensor, noise: torch.Tensor, t) -> torch.Tensor:
         """Known frames brought to noise level ``t`` (for replacement)."""
@@ -136,9 +139,12 @@ class FlowSampler:
     name = "flow"
     objective = "flow"
 
-    def timesteps(self, steps: int) -> torch.Tensor:
-        """``steps + 1`` evenly spaced times from 0 (noise) to 1 (data): ``[steps + 1]``."""
-        return torch.linspace(0.0, 1.0, steps + 1)
+    def timesteps(self, steps: int, shift: float = 1.0) -> torch.Tensor:
+        """``steps + 1`` times from 0 (noise) to 1 (data), evenly spaced before ``shift``: the
+        noise level ``1 - t`` goes through :func:`~tinyvid.diffusion.schedules.shift_noise_level`,
+        so ``shift > 1`` spends more steps near noise. ``[steps + 1]``."""
+        grid = torch.linspace(0.0, 1.0, steps + 1)
+        return grid if shift == 1.0 else 1.0 - shift_noise_level(1.0 - grid, shift)
 
     def noisy_known(self, known, noise, t):
         return flow_interpolate(noise, known, t)
@@ -276,6 +282,8 @@ def iter_sample(
     clip_x0: float | None = None,
     noise: torch.Tensor | None = None,
     device: torch.device | str | None = None,
+    time_shift: float = 1.0,
+    noise_shared: float = 0.0,
 ) -> Iterator[tuple[int, int, torch.Tensor, torch.Tensor]]:
     """Run the sampler, yielding ``(step, total, x, x0_estimate)`` after each step (1..total);
     the last ``x`` yielded is the sample.
@@ -288,6 +296,9 @@ def iter_sample(
     replace_known: also overwrite known frames at every step (see module docstring).
     generator: seeds the starting noise and any per-step noise.
     noise:     the starting noise, instead of drawing it.
+    time_shift: > 1 spends more of the steps near pure noise (``timesteps(steps, shift)``).
+    noise_shared: correlation of the starting noise across frames
+               (:func:`~tinyvid.diffusion.schedules.video_noise`); use what the model was trained with.
     """
     # 1. check inputs
     shape = _check_shape(shape)
@@ -313,10 +324,10 @@ def iter_sample(
         cond = cond.to(device)
 
     # 2. the time grid, in the training convention (floats in [0, 1], never loop indices)
-    grid = solver.timesteps(steps).to(device)  # [steps + 1]
+    grid = solver.timesteps(steps, time_shift).to(device)  # [steps + 1]
 
     # 3. start from noise
-    x = noise.to(device) if noise is not None else randn(shape, generator, device)
+    x = noise.to(device) if noise is not None else video_noise(shape, noise_shared, generator, device)
     start = x
     if replace:
         x = torch.where(keep, solver.noisy_known(known, start, grid[0]), x)

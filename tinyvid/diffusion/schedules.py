@@ -55,6 +55,41 @@ def randn(shape, generator: torch.Generator | None = None, device=None, dtype=to
     return torch.randn(tuple(shape), generator=generator, device=where, dtype=dtype).to(device)
 
 
+def video_noise(shape, shared: float = 0.0, generator: torch.Generator | None = None, device=None,
+                dtype=torch.float32) -> torch.Tensor:
+    """Noise ``[B, T, c, h, w]`` whose frames are correlated: ``sqrt(shared)`` of one base draw
+    per video, common to every frame, plus ``sqrt(1 - shared)`` of a draw per frame.
+
+    Every element is still ``N(0, 1)``; two frames of a video correlate by ``shared``. This is
+    the mixed noise of PYoCo (Ge et al. 2023, eq. 4) and the shared base noise of VideoFusion
+    (Luo et al. 2023): the frames start alike, so the model need not invent the same object 16
+    times. ``shared=0`` is i.i.d. noise, drawn exactly as :func:`randn` draws it.
+    """
+    shape = tuple(shape)
+    if not 0.0 <= shared < 1.0:
+        raise ValueError(f"shared must be in [0, 1) (the correlation between frames), got {shared!r}")
+    per_frame = randn(shape, generator, device, dtype)  # [B, T, c, h, w]
+    if shared == 0.0:
+        return per_frame
+    base = randn((shape[0], 1, *shape[2:]), generator, device, dtype)  # [B, 1, c, h, w]
+    return math.sqrt(shared) * base + math.sqrt(1.0 - shared) * per_frame  # [B, T, c, h, w]
+
+
+def shift_noise_level(sigma: torch.Tensor, shift: float) -> torch.Tensor:
+    """Resolution-style time shift: ``sigma' = s·sigma / (1 + (s − 1)·sigma)``, ``sigma`` in [0, 1].
+
+    ``s > 1`` moves every noise level towards pure noise, where a sample's global layout (here:
+    a digit's shape) is decided (Esser et al. 2024, SD3, eq. 23; Open-Sora uses the same map);
+    ``s = 1`` is the identity; 0 and 1 stay fixed. For flow matching the noise level is
+    ``1 − t`` (``t = 1`` is data), for diffusion ``t`` itself.
+    """
+    if not shift > 0:
+        raise ValueError(f"time shift must be > 0 (1 = none), got {shift!r}")
+    if shift == 1.0:
+        return sigma
+    return shift * sigma / (1.0 + (shift - 1.0) * sigma)
+
+
 def rand(shape, generator: torch.Generator | None = None, device=None):
     """``U[0, 1)`` drawn on the generator's device, then moved."""
     where = generator.device if generator is not None else device

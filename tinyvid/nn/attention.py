@@ -48,17 +48,32 @@ class SelfAttention(nn.Module):
         x: torch.Tensor,
         is_causal: bool = False,
         key_padding_mask: torch.Tensor | None = None,
+        first_of: int = 0,
     ) -> torch.Tensor:
-        """``key_padding_mask``: optional bool ``[N, L]``, True where a token may be attended to."""
+        """``key_padding_mask``: optional bool ``[N, L]``, True where a token may be attended to.
+
+        ``first_of=T``: the ``N = B*T`` sequences are the frames of ``B`` videos, and each one
+        also attends to the keys and values of its video's frame 0 (cross-frame attention,
+        Khachatryan et al. 2023 Text2Video-Zero; Wu et al. 2023 Tune-A-Video): no new weights.
+        """
         qkv = self.qkv(x)  # [N, L, 3*D]
         q, k, v = rearrange(qkv, "n l (three h d) -> three n h l d", three=3, h=self.heads)
         # q, k, v: [N, heads, L, D/heads]
+        if first_of:
+            k, v = (torch.cat([a, _first_frame(a, first_of)], dim=2) for a in (k, v))
+            # k, v: [N, heads, 2L, D/heads]
         mask = None
         if key_padding_mask is not None:
             mask = rearrange(key_padding_mask, "n l -> n 1 1 l")  # [N, 1, 1, L]
         o = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=is_causal)
         o = rearrange(o, "n h l d -> n l (h d)")  # [N, L, D]
         return self.out(o)
+
+
+def _first_frame(a: torch.Tensor, frames: int) -> torch.Tensor:
+    """``[B*T, ...]`` -> each video's frame 0, repeated for its ``T`` frames: ``[B*T, ...]``."""
+    a = rearrange(a, "(b t) ... -> b t ...", t=frames)  # [B, T, ...]
+    return rearrange(a[:, :1].expand_as(a), "b t ... -> (b t) ...")  # [B*T, ...]
 
 
 class _PreNormAttention(nn.Module):
@@ -78,13 +93,23 @@ class SpatialAttention(_PreNormAttention):
     Tokens are the ``H*W`` positions of one frame, frames never see each other: this is the
     image model's attention, applied to ``B*T`` images. Positions come from the surrounding
     model (U-Net convolutions or DiT's patch position embedding).
+
+    ``cross_frame=True``: every frame also attends to frame 0's keys and values (see
+    :meth:`SelfAttention.forward`), a path that carries the first frame's appearance to every
+    frame with the image model's own weights.
     """
+
+    def __init__(self, dim: int, heads: int = 4, zero_init_out: bool = False,
+                 cross_frame: bool = False):
+        super().__init__(dim, heads, zero_init_out)
+        self.cross_frame = cross_frame
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, self.dim)
         B, T, C, H, W = x.shape
         tokens = rearrange(x, "b t c h w -> (b t) (h w) c")  # [B*T, H*W, C]
-        tokens = tokens + self.attn(self.norm(tokens))  # [B*T, H*W, C]
+        first_of = T if self.cross_frame else 0
+        tokens = tokens + self.attn(self.norm(tokens), first_of=first_of)  # [B*T, H*W, C]
         return rearrange(tokens, "(b t) (h w) c -> b t c h w", b=B, h=H)  # [B, T, C, H, W]
 
 
@@ -149,12 +174,25 @@ class FullSpaceTimeAttention(_PreNormAttention):
 
     ``[B, T, C, H, W] -> [B, T, C, H, W]``. Quadratic in ``T*H*W``; exact where factorized is an
     approximation. Positions must come from the surrounding model (DiT adds spacetime position
-    embeddings to its patches).
+    embeddings to its patches); ``frame_embedding=True`` adds the sinusoidal frame index to
+    the normalised tokens, as :class:`TemporalAttention` does, so a U-Net's tokens know their
+    frame. With ``zero_init_out=True`` the block starts as the identity: CogVideoX's argument
+    (Yang et al. 2024, sec. 2.2) that full 3D attention keeps a moving object consistent
+    where factorized attention lets it morph, added to a trained model without changing it.
     """
+
+    def __init__(self, dim: int, heads: int = 4, zero_init_out: bool = False,
+                 frame_embedding: bool = False):
+        super().__init__(dim, heads, zero_init_out)
+        self.frame_embedding = frame_embedding
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_video(x, self.dim)
         B, T, C, H, W = x.shape
+        h = self.norm(rearrange(x, "b t c h w -> b t (h w) c"))  # [B, T, H*W, C]
+        if self.frame_embedding:
+            pos = sinusoidal_embedding(torch.arange(T, device=x.device), C).to(h.dtype)  # [T, C]
+            h = h + rearrange(pos, "t c -> t 1 c")  # [B, T, H*W, C]
         tokens = rearrange(x, "b t c h w -> b (t h w) c")  # [B, T*H*W, C]
-        tokens = tokens + self.attn(self.norm(tokens))  # [B, T*H*W, C]
+        tokens = tokens + self.attn(rearrange(h, "b t l c -> b (t l) c"))  # [B, T*H*W, C]
         return rearrange(tokens, "b (t h w) c -> b t c h w", t=T, h=H)  # [B, T, C, H, W]

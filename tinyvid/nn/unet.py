@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from einops import rearrange, repeat
 from torch import nn
 
-from tinyvid.nn.attention import SpatialAttention, TemporalAttention
+from tinyvid.nn.attention import FullSpaceTimeAttention, SpatialAttention, TemporalAttention
 from tinyvid.nn.cond import Cond
 from tinyvid.nn.conv import TemporalConvBlock
 from tinyvid.nn.layers import (
@@ -46,6 +46,9 @@ class UNetConfig:
     attention_levels: tuple[int, ...] = (1,)  # levels with spatial attention: low res only
     heads: int = 4  # attention heads, spatial and temporal
     emb_dim: int = 128  # width of the time + text embedding fed to every ResBlock
+    # video models only (inflation leaves both off: the shipped model predates them)
+    spacetime_attention: bool = False  # full T*h*w attention at the lowest resolution (zero-init)
+    cross_frame: bool = False  # spatial attention also reads frame 0's keys and values
     text: TextEncoderConfig = field(default_factory=TextEncoderConfig)
 
     @classmethod
@@ -118,11 +121,15 @@ class UNetStage(nn.Module):
         attention: bool,
         heads: int,
         temporal: bool,
+        spacetime: bool = False,
+        cross_frame: bool = False,
     ):
         super().__init__()
         widths = [in_channels] + [out_channels] * num_res_blocks
         self.res = nn.ModuleList(ResBlock(a, b, emb_dim) for a, b in zip(widths, widths[1:]))
-        self.attn = SpatialAttention(out_channels, heads) if attention else None
+        self.attn = (
+            SpatialAttention(out_channels, heads, cross_frame=cross_frame) if attention else None
+        )
         self.temporal_convs = (
             nn.ModuleList(TemporalConvBlock(out_channels) for _ in range(num_res_blocks))
             if temporal
@@ -130,6 +137,12 @@ class UNetStage(nn.Module):
         )
         self.temporal_attn = (
             TemporalAttention(out_channels, heads, zero_init_out=True) if temporal else None
+        )
+        # named temporal_*: a temporal layer for is_temporal (lr factor, train_only)
+        self.temporal_spacetime = (
+            FullSpaceTimeAttention(out_channels, heads, zero_init_out=True, frame_embedding=True)
+            if temporal and spacetime
+            else None
         )
 
     def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
@@ -143,6 +156,8 @@ class UNetStage(nn.Module):
             x = self.attn(x)  # [B, T, C_out, H, W]
         if self.temporal_attn is not None:
             x = self.temporal_attn(x)  # [B, T, C_out, H, W]
+        if self.temporal_spacetime is not None:
+            x = self.temporal_spacetime(x)  # [B, T, C_out, H, W]
         return x
 
 
@@ -183,8 +198,10 @@ class ImageUNet(nn.Module):
         self.config = config = config or UNetConfig()
         c, ch, E = config.latent_channels, config.channels, config.emb_dim
         levels = len(ch)
-        stage = lambda a, b, n, attn: UNetStage(
-            a, b, n, E, attn, config.heads, self.temporal_layers
+        video = self.temporal_layers
+        stage = lambda a, b, n, attn, lowest=False: UNetStage(
+            a, b, n, E, attn, config.heads, video, spacetime=video and lowest
+            and config.spacetime_attention, cross_frame=video and config.cross_frame
         )
 
         self.text = TextEncoder(config.text)
@@ -192,16 +209,18 @@ class ImageUNet(nn.Module):
         self.text_proj = nn.Linear(config.text.dim, E)
         self.input = nn.Conv2d(2 * c + 1, ch[0], 3, padding=1)
         self.down = nn.ModuleList(
-            stage(ch[max(i - 1, 0)], ch[i], config.num_res_blocks, i in config.attention_levels)
+            stage(ch[max(i - 1, 0)], ch[i], config.num_res_blocks, i in config.attention_levels,
+                  i == levels - 1)
             for i in range(levels)
         )
         self.downsample = nn.ModuleList(
             nn.Conv2d(ch[i], ch[i], 3, stride=2, padding=1) for i in range(levels - 1)
         )
-        self.mid = stage(ch[-1], ch[-1], 1, True)
+        self.mid = stage(ch[-1], ch[-1], 1, True, True)
         self.upsample = nn.ModuleList(Upsample(ch[i + 1], ch[i]) for i in range(levels - 1))
         self.up = nn.ModuleList(
-            stage(2 * ch[i], ch[i], config.num_res_blocks, i in config.attention_levels)
+            stage(2 * ch[i], ch[i], config.num_res_blocks, i in config.attention_levels,
+                  i == levels - 1)
             for i in range(levels)
         )
         self.out_norm = group_norm(ch[0])

@@ -75,7 +75,8 @@ class DiffusionTask(Task):
         x0 = self.latents(videos.to(self.device, non_blocking=True))  # [B, T, c, h, w]
         cond = self.cond(x0, tokenize(captions).to(self.device), g)  # tokens [B, L]
         if self.cfg.objective == "flow":
-            return flow_matching_loss(model, x0, cond, generator=g)
+            return flow_matching_loss(model, x0, cond, generator=g, time_shift=self.cfg.time_shift,
+                                      noise_shared=self.cfg.noise_shared)
         return diffusion_loss(model, x0, cond, self.schedule, self.cfg.objective, generator=g)
 
     def preview_videos(self, ema, videos, captions):

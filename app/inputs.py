@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from tinyvid.inputs import integer  # the one integer check, shared with the library
 from tinyvid.text import DIGIT_WORDS, GRAMMAR, parse
 
 SIZE = 64  # Moving MNIST frames are 64×64 grey
@@ -43,21 +44,6 @@ class Frame:
 
 
 # --- numbers --------------------------------------------------------------------------------
-
-
-def integer(value, name: str, lo: int, hi: int) -> int:
-    """``value`` as an int in ``[lo, hi]`` (sliders send floats such as ``12.0``)."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be a whole number from {lo} to {hi}, got {value!r}"
-        ) from None
-    if not math.isfinite(x) or x != round(x):
-        raise ValueError(f"{name} must be a whole number from {lo} to {hi}, got {value!r}")
-    if not lo <= x <= hi:
-        raise ValueError(f"{name} = {int(x)} is out of range: choose {lo} to {hi}")
-    return int(x)
 
 
 def number(value, name: str, lo: float, hi: float) -> float:

@@ -67,7 +67,7 @@ CSS = """
 
 
 # Two inputs are handed over raw and checked by the handler (app.inputs), so that an API
-# caller's error names the field ("steps = 500 is out of range: choose 1 to 100") and a file
+# caller's error names the field ("steps=500 is out of range; allowed: [1, 100]") and a file
 # that is not an image, or too large to decode, gets a plain answer. The override is per
 # instance: a subclass would make gradio write a .pyi stub next to this file on import.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -54,7 +55,9 @@ def test_conversions_clamp_what_they_accept_and_say_what_is_allowed():
     "call, message",
     [
         (lambda: inputs.steps(0), r"steps=0 is out of range; allowed: \[1, 1000\]"),
-        (lambda: inputs.steps(True), "steps must be an integer"),
+        (lambda: inputs.steps(True), "steps must be a whole number"),
+        (lambda: inputs.steps(2.5), "steps must be a whole number"),
+        (lambda: inputs.steps("12"), "steps must be a whole number"),
         (lambda: inputs.guidance(float("inf")), "guidance must be a number >= 0"),
         (lambda: inputs.seed(-1), "seed=-1 is out of range"),
         (lambda: inputs.generator(0, torch.Generator()), "seed= or generator=, not both"),
@@ -63,6 +66,11 @@ def test_conversions_clamp_what_they_accept_and_say_what_is_allowed():
 def test_numbers_are_checked_with_a_message_saying_what_is_allowed(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_whole_floats_are_integers_everywhere():
+    assert inputs.steps(12.0) == 12 and inputs.seed(np.float32(3.0)) == 3
+    assert inputs.integer(np.int64(7), "frames", 1, 16) == 7
 
 
 def test_a_seed_gives_the_same_generator_state_and_auto_picks_a_device():

@@ -23,9 +23,17 @@ MAX_SEED = 2**63 - 1
 
 # --- numbers ---------------------------------------------------------------------------------
 def integer(value, name: str, lo: int, hi: int | None = None) -> int:
-    """``value`` as an ``int`` in ``[lo, hi]`` (``hi=None``: no upper bound); bools are refused."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
+    """``value`` as an ``int`` in ``[lo, hi]`` (``hi=None``: no upper bound).
+
+    The one integer check of tinyvid, for the library and the app alike: ints (Python or
+    numpy) and whole floats such as ``12.0`` (number boxes and sliders send floats) are
+    accepted; bools, strings, fractions, NaN and infinities are refused.
+    """
+    whole = isinstance(value, (int, np.integer)) or (
+        isinstance(value, (float, np.floating)) and math.isfinite(value) and value == int(value)
+    )
+    if isinstance(value, (bool, np.bool_)) or not whole:
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
     value = int(value)
     if value < lo or (hi is not None and value > hi):
         allowed = f"[{lo}, {hi}]" if hi is not None else f">= {lo}"

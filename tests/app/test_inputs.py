@@ -8,6 +8,7 @@ import torch
 from PIL import Image
 
 from app import inputs
+from tinyvid import inputs as library_inputs
 
 
 def ink_box(pixels) -> tuple[int, int, int, int]:
@@ -137,11 +138,13 @@ def test_an_optional_prompt_may_be_empty_and_a_good_one_is_kept():
 
 
 def test_numbers_name_the_field_and_the_range():
-    assert inputs.integer(12.0, "steps", 1, 100) == 12
-    with pytest.raises(ValueError, match="steps = 101 is out of range: choose 1 to 100"):
+    assert inputs.integer(12.0, "steps", 1, 100) == 12  # number boxes send floats
+    assert inputs.integer is library_inputs.integer  # one check for the app and the library
+    with pytest.raises(ValueError, match=r"steps=101 is out of range; allowed: \[1, 100\]"):
         inputs.integer(101, "steps", 1, 100)
-    with pytest.raises(ValueError, match="whole number"):
-        inputs.integer("many", "steps", 1, 100)
+    for bad in ("many", 2.5, float("nan"), True):
+        with pytest.raises(ValueError, match="steps must be a whole number"):
+            inputs.integer(bad, "steps", 1, 100)
     with pytest.raises(ValueError, match="guidance = nan is out of range"):
         inputs.number(float("nan"), "guidance", 0, 15)
     assert inputs.seed(5, False) == 5 and 0 <= inputs.seed(5, True) < 2**31

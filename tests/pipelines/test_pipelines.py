@@ -201,7 +201,7 @@ BAD = [
     (dict(prompt=""), "needs a prompt"),
     (dict(steps=0), r"steps=0 is out of range; allowed: \[1, 1000\]"),
     (dict(steps=1001), r"steps=1001 is out of range"),
-    (dict(steps=2.5), "steps must be an integer"),
+    (dict(steps=2.5), "steps must be a whole number"),
     (dict(num_frames=2), r"num_frames=2 is out of range; allowed: \[4, 8\]"),
     (dict(num_frames=32), r"num_frames=32 is out of range"),
     (dict(guidance=-1.0), "guidance must be a number >= 0"),

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
     per_video = (time.perf_counter() - start) / args.videos
 
     # 3. count the work: model forwards (batch 2 with guidance) + one decode
-    calls_per_step = 2 if make_sampler(sampler, cfg.objective).name == "heun" else 1
+    calls_per_step = getattr(make_sampler(sampler, cfg.objective), "model_calls", 1)
     batch = 2 if guidance != 1.0 else 1
     c, h, w = pipe.latent_shape
     dev = pipe.device

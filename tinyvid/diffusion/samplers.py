@@ -26,6 +26,7 @@ RePaint, Lugmayr et al. 2022), and come out exactly as given.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from types import MappingProxyType
 
 import torch
 from einops import rearrange
@@ -42,11 +43,51 @@ from tinyvid.diffusion.schedules import (
 from tinyvid.nn.cond import Cond
 
 OBJECTIVES = ("eps", "v", "flow")
-SAMPLERS = ("ddpm", "ddim", "euler", "heun")
-# which prediction targets each sampler can read
-COMPATIBLE = {"ddpm": ("eps", "v"), "ddim": ("eps", "v"), "euler": ("flow",), "heun": ("flow",)}
 
 Predict = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (x [B,T,c,h,w], t 0-d) -> output
+
+
+# --- the registry: one registration per sampler ---------------------------------------------
+
+_REGISTRY: dict[str, type] = {}  # name -> sampler class, in registration order
+_READS: dict[str, tuple[str, ...]] = {}  # name -> the objectives it reads
+# live, read-only views of the registry (a registered sampler shows up in both)
+COMPATIBLE = MappingProxyType(_READS)  # which prediction targets each sampler can read
+SAMPLERS = COMPATIBLE.keys()  # the registered sampler names
+
+
+def register_sampler(cls: type) -> type:
+    """Class decorator: make ``cls`` available by its ``name`` everywhere samplers are chosen.
+
+    ``cls`` sets its own ``name``; it reads the objectives in ``reads`` and is the default
+    sampler for those in ``default_for`` (both usually inherited from
+    :class:`DiffusionSampler` or :class:`FlowSampler`), and is built by ``cls.build(objective,
+    schedule, eta, clip_x0)``. It needs ``timesteps(steps, shift)``, ``step(predict, x, t,
+    t_next, generator) -> (x_next, x0_hat)`` and ``noisy_known(known, noise, t)``.
+    """
+    name = cls.__dict__.get("name")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{cls.__name__} must set its own name to be registered")
+    if name in _REGISTRY:
+        raise ValueError(f"a sampler named {name!r} is registered already ({_REGISTRY[name]})")
+    reads = tuple(getattr(cls, "reads", ()))
+    if not reads or any(o not in OBJECTIVES for o in reads):
+        raise ValueError(f"{cls.__name__}.reads must name objectives in {OBJECTIVES}, got {reads}")
+    if any(o not in reads for o in getattr(cls, "default_for", ())):
+        raise ValueError(f"{cls.__name__}.default_for must be a subset of its reads {reads}")
+    for method in ("build", "timesteps", "step", "noisy_known"):
+        if not callable(getattr(cls, method, None)):
+            raise ValueError(f"{cls.__name__} has no {method}() and cannot be a sampler")
+    _REGISTRY[name] = cls
+    _READS[name] = reads
+    return cls
+
+
+def unregister_sampler(name: str) -> None:
+    """Remove a sampler registered with :func:`register_sampler` (tests, experiments)."""
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown sampler {name!r}; registered: {tuple(SAMPLERS)}")
+    del _REGISTRY[name], _READS[name]
 
 
 # --- diffusion samplers ---------------------------------------------------------------------
@@ -56,6 +97,9 @@ class DiffusionSampler:
     """Shared by DDPM and DDIM: time grid 1 -> 0 and reading eps / v outputs as ``(x0, eps)``."""
 
     name = "diffusion"
+    reads = ("eps", "v")  # the objectives it can sample
+    default_for: tuple[str, ...] = ()  # the objectives it is the default sampler of
+    model_calls = 1  # model calls per step
 
     def __init__(
         self,
@@ -68,6 +112,11 @@ class DiffusionSampler:
         self.clip_x0 = (
             clip_x0  # clamp the x0 estimate to [-clip, clip] (None: latents are unbounded)
         )
+
+    @classmethod
+    def build(cls, objective, schedule=None, eta: float = 0.0, clip_x0=None):
+        """The sampler for :func:`make_sampler` (``eta`` is DDIM's; others ignore it)."""
+        return cls(objective, schedule, clip_x0)
 
     def timesteps(self, steps: int, shift: float = 1.0) -> torch.Tensor:
         """``steps + 1`` times from 1 (noise) to 0 (data), evenly spaced before ``shift``
@@ -86,6 +135,7 @@ class DiffusionSampler:
         return x0, eps
 
 
+@register_sampler
 class DDPMSampler(DiffusionSampler):
     """Ancestral sampling from the posterior ``q(x_s | x_t, x0_hat)``, any ``s < t``.
 
@@ -109,16 +159,22 @@ class DDPMSampler(DiffusionSampler):
         return mean, x0
 
 
+@register_sampler
 class DDIMSampler(DiffusionSampler):
     """DDIM (Song et al. 2021, eq. 12), ``eta = 0`` deterministic, ``eta = 1`` like DDPM (eq. 16)."""
 
     name = "ddim"
+    default_for = ("eps", "v")
 
     def __init__(self, objective="eps", schedule=None, eta: float = 0.0, clip_x0=None):
         super().__init__(objective, schedule, clip_x0)
         if eta < 0:
             raise ValueError(f"eta must be >= 0, got {eta}")
         self.eta = eta
+
+    @classmethod
+    def build(cls, objective, schedule=None, eta: float = 0.0, clip_x0=None):
+        return cls(objective, schedule, eta, clip_x0)
 
     def step(self, predict: Predict, x, t, t_next, generator=None):
         x0, eps = self.x0_eps(predict(x, t), x, t)
@@ -138,6 +194,14 @@ class FlowSampler:
 
     name = "flow"
     objective = "flow"
+    reads = ("flow",)
+    default_for: tuple[str, ...] = ()
+    model_calls = 1
+
+    @classmethod
+    def build(cls, objective="flow", schedule=None, eta: float = 0.0, clip_x0=None):
+        """The sampler for :func:`make_sampler` (a flow model has no schedule, eta or clip)."""
+        return cls()
 
     def timesteps(self, steps: int, shift: float = 1.0) -> torch.Tensor:
         """``steps + 1`` times from 0 (noise) to 1 (data), evenly spaced before ``shift``: the
@@ -150,6 +214,7 @@ class FlowSampler:
         return flow_interpolate(noise, known, t)
 
 
+@register_sampler
 class FlowEulerSampler(FlowSampler):
     """Euler: ``x_{t+h} = x_t + h u(x_t, t)``. One model call per step."""
 
@@ -160,6 +225,7 @@ class FlowEulerSampler(FlowSampler):
         return x + (t_next - t) * u, velocity_to_x1(u, x, t)
 
 
+@register_sampler
 class FlowHeunSampler(FlowSampler):
     """Heun (explicit trapezoid, 2nd order): Euler guess, then average the two slopes.
 
@@ -168,6 +234,8 @@ class FlowHeunSampler(FlowSampler):
     """
 
     name = "heun"
+    default_for = ("flow",)
+    model_calls = 2
 
     def step(self, predict: Predict, x, t, t_next, generator=None):
         h = t_next - t
@@ -185,13 +253,20 @@ def check_objective(objective: str) -> str:
 
 
 def samplers_for(objective: str) -> list[str]:
-    """The samplers that can read a model trained with ``objective``."""
+    """The registered samplers that can read a model trained with ``objective``."""
     return [s for s in SAMPLERS if check_objective(objective) in COMPATIBLE[s]]
 
 
 def default_sampler(objective: str) -> str:
-    """The best default: Heun for flow models, DDIM for eps/v diffusion models."""
-    return "heun" if check_objective(objective) == "flow" else "ddim"
+    """The best default (the sampler whose ``default_for`` names ``objective``): Heun for flow
+    models, DDIM for eps/v diffusion models; else the first registered one that fits."""
+    fits = samplers_for(objective)
+    for name in fits:
+        if objective in _REGISTRY[name].default_for:
+            return name
+    if not fits:
+        raise ValueError(f"no registered sampler reads objective {objective!r}")
+    return fits[0]
 
 
 def check_sampler(sampler: str, objective: str) -> str:
@@ -199,7 +274,10 @@ def check_sampler(sampler: str, objective: str) -> str:
     saying which samplers can (the one compatibility check of tinyvid)."""
     fits = samplers_for(objective)
     if sampler not in SAMPLERS:
-        raise ValueError(f"unknown sampler {sampler!r}; allowed: {SAMPLERS}")
+        raise ValueError(
+            f"unknown sampler {sampler!r}; registered: {tuple(SAMPLERS)} "
+            "(add one with @register_sampler)"
+        )
     if sampler not in fits:
         raise ValueError(
             f"sampler {sampler!r} cannot sample a model trained with objective {objective!r} "
@@ -215,17 +293,13 @@ def make_sampler(
     eta: float = 0.0,
     clip_x0: float | None = None,
 ):
-    """Build a sampler by name, refusing combinations that cannot work.
+    """Build a registered sampler by name, refusing combinations that cannot work.
 
     A DDPM/DDIM sampler reads eps or v predictions of a VP diffusion model; Euler/Heun
     integrate a flow model's velocity. Anything else is a ``ValueError``.
     """
     check_sampler(sampler, objective)
-    if sampler == "ddpm":
-        return DDPMSampler(objective, schedule, clip_x0)
-    if sampler == "ddim":
-        return DDIMSampler(objective, schedule, eta, clip_x0)
-    return FlowEulerSampler() if sampler == "euler" else FlowHeunSampler()
+    return _REGISTRY[sampler].build(objective, schedule, eta, clip_x0)
 
 
 # --- the model call: training time convention + classifier-free guidance -----------------------

@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                PYTHONPATH=os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH")] if p))
     passed = [f"--steps={args.steps}", f"--batch={args.batch}", f"--prompts={args.prompts}",
               f"--runs={args.runs}"] + (["--quick"] if args.quick else [])
-    pending, running, results = list(arms), {}, {}
+    pending, running, results, merged = list(arms), {}, {}, {}
     while pending or running:
         while pending and len(running) < args.parallel:
             arm = pending.pop(0)
@@ -185,19 +185,26 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"arm {arm} failed (exit {proc.returncode})")
             results[arm] = json.loads(out[-1])
             print(f"finished {arm}: {results[arm]['train_cpu_s']:.0f} CPU s", file=sys.stderr)
-    ordered = [results[a] for a in arms]
+            merged = write_results(args, passed, results)  # after every arm: nothing is lost
+    print(table([merged[a] for a in arms]))
+    print(f"wrote {args.out}")
+    return 0
+
+
+def write_results(args, passed: list[str], results: dict) -> dict:
+    """Merge ``results`` into ``args.out`` (arms run earlier with the same budget are kept)."""
     args.out.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(args.out.read_text()) if args.out.is_file() and not args.quick else {}
-    merged = {**previous.get("arms", {}), **{r["arm"]: r for r in ordered}}
+    if previous.get("steps") != args.steps or previous.get("batch") != args.batch:
+        previous = {}  # another budget: not comparable
+    merged = {**previous.get("arms", {}), **results}
     args.out.write_text(json.dumps({
         "command": "python scripts/ablate_consistency.py " + " ".join(
             [f"--arms={args.arms}", *passed[:3], f"--parallel={args.parallel}"]),
         "machine": f"{os.cpu_count()} CPU cores, one torch thread per arm, {args.parallel} arms at once",
         "steps": args.steps, "batch": args.batch, "prompts": args.prompts,
         "arms": merged}, indent=2) + "\n")
-    print(table(list(merged.values())))
-    print(f"wrote {args.out}")
-    return 0
+    return merged
 
 
 if __name__ == "__main__":
